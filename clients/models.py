@@ -1,0 +1,161 @@
+"""The client lifecycle's data: Client, Pet and the history of status changes."""
+
+import re
+
+from django.conf import settings
+from django.db import models
+from django.db.models.functions import Lower
+from django.urls import reverse
+
+
+def phone_digits(phone: str) -> str:
+    return re.sub(r"\D", "", phone or "")
+
+
+class ClientQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(is_active=True)
+
+    def inactive(self):
+        return self.filter(is_active=False)
+
+
+class Client(models.Model):
+    """A pet parent (or household). Never deleted: made inactive instead."""
+
+    name = models.CharField(max_length=200)
+    # Stored lower-cased (the database checks it); empty for older clients.
+    email = models.EmailField(blank=True)
+    phone = models.CharField(max_length=40, blank=True)
+    # The phone number's digits only, so "555 0101" finds "(555) 010-1".
+    phone_digits = models.CharField(max_length=40, blank=True, editable=False, db_index=True)
+    address = models.TextField(blank=True)
+    notes = models.TextField(blank=True)
+    is_active = models.BooleanField(default=True)
+    deactivated_at = models.DateTimeField(null=True, blank=True, editable=False)
+    deactivated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ClientQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name", "pk"]
+        permissions = [("change_client_status", "Can make a client inactive or re-activate it")]
+        indexes = [models.Index(fields=["is_active", "name"], name="client_status_name_idx")]
+        constraints = [
+            models.UniqueConstraint(
+                Lower("email"),
+                condition=~models.Q(email=""),
+                name="client_email_unique_ci",
+                violation_error_message="A client with this email already exists.",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(email=Lower("email")),
+                name="client_email_lower_case",
+                violation_error_message="Client emails are stored in lower case.",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    models.Q(is_active=True, deactivated_at__isnull=True)
+                    | models.Q(is_active=False, deactivated_at__isnull=False)
+                ),
+                name="client_inactive_has_date",
+                violation_error_message="An inactive client records when it was made inactive.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("clients:detail", args=[self.pk])
+
+    def clean(self) -> None:
+        self.email = (self.email or "").strip().lower()
+        self.phone_digits = phone_digits(self.phone)
+
+    def save(self, *args, **kwargs):
+        # Derived columns stay in step however the row is saved.
+        self.email = (self.email or "").strip().lower()
+        self.phone_digits = phone_digits(self.phone)
+        super().save(*args, **kwargs)
+
+
+class Species(models.TextChoices):
+    DOG = "dog", "Dog"
+    CAT = "cat", "Cat"
+    BIRD = "bird", "Bird"
+    RABBIT = "rabbit", "Rabbit"
+    OTHER = "other", "Other"
+
+
+class Pet(models.Model):
+    Species = Species
+
+    # DO_NOTHING: the database refuses to delete a client with pets (clients
+    # are never deleted), and visits can cascade to pets at database level.
+    client = models.ForeignKey(Client, on_delete=models.DO_NOTHING, related_name="pets")
+    name = models.CharField(max_length=100)
+    species = models.CharField(max_length=20, choices=Species, default=Species.DOG)
+    breed = models.CharField(max_length=100, blank=True)
+    notes = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["name", "pk"]
+        indexes = [models.Index(Lower("name"), name="pet_name_lower_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(species__in=Species.values),
+                name="pet_species_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class StatusAction(models.TextChoices):
+    DEACTIVATED = "deactivated", "Made inactive"
+    REACTIVATED = "reactivated", "Re-activated"
+
+
+class ClientStatusChange(models.Model):
+    """One Make Inactive or Re-Activate: who, when, which options, what it removed."""
+
+    Action = StatusAction
+
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="status_changes")
+    action = models.CharField(max_length=20, choices=StatusAction)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    changed_at = models.DateTimeField()
+    # The options of Make Inactive; empty for a re-activation.
+    delete_future_events = models.BooleanField(null=True)
+    delete_templates = models.BooleanField(null=True)
+    events_removed = models.PositiveIntegerField(default=0)
+    templates_removed = models.PositiveIntegerField(default=0)
+    reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-changed_at", "-pk"]
+        indexes = [
+            models.Index(fields=["client", "-changed_at", "-id"], name="status_change_client_idx")
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(action__in=StatusAction.values),
+                name="status_change_action_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.client} {self.get_action_display().lower()} at {self.changed_at:%Y-%m-%d %H:%M}"

@@ -1,0 +1,64 @@
+"""The roles: Django groups with permissions, created by a data migration.
+
+``ensure_roles`` takes an app registry so the migration can pass its
+historical one and tests (whose transactional flushes empty the tables) the
+live one.
+"""
+
+ADMIN = "Admin"
+OFFICE_MANAGER = "Office Manager"
+SITTER = "Sitter"
+CLIENT = "Client"
+
+_MODELS = {
+    "clients": ["client", "pet", "clientstatuschange"],
+    "scheduling": ["servicetype", "scheduledevent", "template"],
+}
+
+
+def _perms(apps_labels, actions):
+    return [
+        (app, f"{action}_{model}")
+        for app in apps_labels
+        for model in _MODELS[app]
+        for action in actions
+    ]
+
+
+ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
+    ADMIN: [
+        *_perms(["clients", "scheduling"], ["view", "add", "change", "delete"]),
+        ("clients", "change_client_status"),
+        ("petcare", "view_user"),
+        ("petcare", "add_user"),
+        ("petcare", "change_user"),
+    ],
+    OFFICE_MANAGER: [
+        *_perms(["clients", "scheduling"], ["view", "add", "change", "delete"]),
+        ("clients", "change_client_status"),
+    ],
+    SITTER: _perms(["clients", "scheduling"], ["view"]),
+    CLIENT: [],
+}
+
+
+def ensure_roles(apps, using="default") -> None:
+    """Create the four groups and give each exactly its permissions (idempotent)."""
+    from django.contrib.auth.management import create_permissions
+
+    # Permissions are normally created after migrate (post_migrate); make sure
+    # they exist now.
+    for app_config in apps.get_app_configs():
+        if getattr(app_config, "models_module", None) is None:  # historical registry
+            app_config.models_module = True
+        create_permissions(app_config, verbosity=0, using=using, apps=apps)
+
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    for role, wanted in ROLE_PERMISSIONS.items():
+        group, _ = Group.objects.using(using).get_or_create(name=role)
+        perms = [
+            Permission.objects.using(using).get(content_type__app_label=app, codename=codename)
+            for app, codename in wanted
+        ]
+        group.permissions.set(perms)
