@@ -1,0 +1,80 @@
+"""Reads of the client lifecycle, shaped for their screens (constant query counts)."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+
+from scheduling.selectors import client_templates, client_upcoming_events
+
+from .models import Client, ClientStatusChange, Pet, phone_digits
+
+PROFILE_SECTION_SIZE = 10
+
+
+class ClientFilter:
+    ACTIVE = "active"
+    INACTIVE = "inactive"
+    ALL = "all"
+    CHOICES = [(ACTIVE, "Active"), (INACTIVE, "Inactive"), (ALL, "All")]
+
+
+def list_clients(*, status: str = ClientFilter.ACTIVE, search: str = "") -> QuerySet[Client]:
+    """Clients for the list screen: by status (active by default), searched by
+    name, email, phone (digits) and pet name, with their pets prefetched."""
+    clients = Client.objects.all()
+    if status == ClientFilter.ACTIVE:
+        clients = clients.active()
+    elif status == ClientFilter.INACTIVE:
+        clients = clients.inactive()
+    search = search.strip()
+    if search:
+        matches = Q(name__icontains=search) | Q(email__icontains=search.lower())
+        digits = phone_digits(search)
+        if len(digits) >= 3:
+            matches |= Q(phone_digits__contains=digits)
+        matches |= Exists(
+            Pet.objects.filter(client=OuterRef("pk"), name__icontains=search)
+        )
+        clients = clients.filter(matches)
+    return clients.prefetch_related(Prefetch("pets", queryset=Pet.objects.order_by("name", "pk")))
+
+
+@dataclass(frozen=True)
+class ClientProfile:
+    client: Client
+    pets: list[Pet]
+    upcoming: list
+    upcoming_total: int
+    templates: list
+    history: list[ClientStatusChange]
+    history_total: int
+
+    @property
+    def has_templates(self) -> bool:
+        return bool(self.templates)
+
+
+def get_client(*, client_id: int) -> Client:
+    return Client.objects.select_related("deactivated_by").get(pk=client_id)
+
+
+def client_history(*, client: Client) -> QuerySet[ClientStatusChange]:
+    return ClientStatusChange.objects.filter(client=client).select_related("actor")
+
+
+def get_client_profile(*, client: Client, now: datetime) -> ClientProfile:
+    """Everything the profile page shows, in a fixed number of queries however
+    many visits and history rows the client has (the sections show the first
+    ten and the total)."""
+    upcoming = client_upcoming_events(client=client, now=now)
+    history = client_history(client=client)
+    return ClientProfile(
+        client=client,
+        pets=list(client.pets.order_by("name", "pk")),
+        upcoming=list(upcoming[:PROFILE_SECTION_SIZE]),
+        upcoming_total=upcoming.count(),
+        templates=list(client_templates(client=client)),
+        history=list(history[:PROFILE_SECTION_SIZE]),
+        history_total=history.count(),
+    )
