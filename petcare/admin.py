@@ -1,0 +1,37 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+
+from .models import User
+from .roles import ADMIN
+
+
+def restrict_admin_to_admin_group(site: admin.AdminSite) -> None:
+    """Only active staff of the Admin group enter the Django admin."""
+
+    def has_permission(request) -> bool:
+        user = request.user
+        return (
+            user.is_active
+            and user.is_staff
+            and user.client_id is None
+            and (user.is_superuser or user.groups.filter(name=ADMIN).exists())
+        )
+
+    site.has_permission = has_permission
+    site.site_header = "Petcare administration"
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    ordering = ["email"]
+    list_display = ["email", "first_name", "last_name", "client", "is_staff", "is_active"]
+    list_filter = ["is_staff", "is_active", "groups"]
+    search_fields = ["email", "first_name", "last_name"]
+    raw_id_fields = ["client"]
+    fieldsets = [
+        (None, {"fields": ["email", "password"]}),
+        ("Person", {"fields": ["first_name", "last_name", "client"]}),
+        ("Access", {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]}),
+        ("Dates", {"fields": ["last_login", "date_joined"]}),
+    ]
+    add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "password1", "password2"]})]

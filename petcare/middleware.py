@@ -1,0 +1,26 @@
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.http import HttpResponse
+from django.shortcuts import resolve_url
+
+
+class HtmxLoginRedirectMiddleware:
+    """Send htmx requests of an ended session to the sign-in page as a whole page.
+
+    Without this the XHR would follow the redirect and swap a sign-in form into
+    a dialog.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if getattr(request, "htmx", False) and response.status_code == 302:
+            login_path = resolve_url(settings.LOGIN_URL)
+            if urlsplit(response["Location"]).path == login_path:
+                redirect = HttpResponse(status=204)
+                redirect["HX-Redirect"] = response["Location"]
+                return redirect
+        return response

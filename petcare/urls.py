@@ -1,0 +1,23 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from . import views
+from .admin import restrict_admin_to_admin_group
+
+restrict_admin_to_admin_group(admin.site)
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("signin/", views.StaffLoginView.as_view(), name="login"),
+    path("signout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("clients/", include("clients.urls")),
+    path("schedule/", include("scheduling.urls")),
+    path("portal/", include("clients.portal_urls")),
+    path("admin/", admin.site.urls),
+]
+
+handler400 = "petcare.views.bad_request"
+handler403 = "petcare.views.permission_denied"
+handler404 = "petcare.views.page_not_found"
+handler500 = "petcare.views.server_error"

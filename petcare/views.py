@@ -1,0 +1,119 @@
+from django import forms
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.views.decorators.csrf import requires_csrf_token
+from django.views.decorators.http import require_GET
+
+from .access import ClientLoginOnStaffPage
+
+
+class StaffAuthenticationForm(AuthenticationForm):
+    """The staff sign-in: refuses client logins, pointing them to the portal."""
+
+    username = forms.EmailField(
+        label="Email", widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"})
+    )
+
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "invalid_login": "That email and password don't match a staff account. "
+        "Check them and try again.",
+        "client_login": "This sign-in is for the business's staff. "
+        "Clients sign in at the client portal.",
+    }
+
+    def clean_username(self) -> str:
+        return self.cleaned_data["username"].strip().lower()
+
+    def confirm_login_allowed(self, user) -> None:
+        super().confirm_login_allowed(user)
+        if user.client_id is not None:
+            raise ValidationError(self.error_messages["client_login"], code="client_login")
+
+    @property
+    def refused_client_login(self) -> bool:
+        return self.has_error("__all__", "client_login")
+
+
+class StaffLoginView(auth_views.LoginView):
+    template_name = "registration/login.html"
+    authentication_form = StaffAuthenticationForm
+    redirect_authenticated_user = False
+
+
+@require_GET
+def home(request):
+    return redirect("clients:list")
+
+
+ERRORS = {
+    400: (
+        "Something in that request wasn't right",
+        "The page got data it couldn't use, so nothing was changed. Go back and try again.",
+    ),
+    403: (
+        "You don't have access to this",
+        "Your account isn't allowed to do that, so nothing was changed. "
+        "Ask an admin or office manager if you need it.",
+    ),
+    404: (
+        "We couldn't find that page",
+        "The client or page may have moved, or the link is mistyped. "
+        "Find it again from the client list.",
+    ),
+    500: (
+        "Something went wrong on our side",
+        "Nothing you did caused this. Try again in a minute; if it keeps happening, "
+        "tell your Petcare admin.",
+    ),
+    "csrf": (
+        "This form has expired",
+        "For your security, forms stop working after a while or after you sign in again. "
+        "Nothing was changed: reload the page and try again.",
+    ),
+}
+
+
+def _error_page(request, status: int, key=None, **context):
+    title, message = ERRORS[key or status]
+    template = "error.html"
+    if getattr(request, "htmx", False):
+        # htmx swaps the refusal into the page's dialog slot.
+        template += "#dialog"
+    return render(
+        request, template, {"title": title, "message": message, **context}, status=status
+    )
+
+
+@requires_csrf_token
+def bad_request(request, exception=None):
+    return _error_page(request, 400)
+
+
+@requires_csrf_token
+def permission_denied(request, exception=None):
+    user = getattr(request, "user", None)
+    is_client = bool(user and user.is_authenticated and user.client_id is not None)
+    return _error_page(
+        request,
+        403,
+        client_on_staff_page=is_client or isinstance(exception, ClientLoginOnStaffPage),
+        show_signin=not (user and user.is_authenticated),
+    )
+
+
+@requires_csrf_token
+def page_not_found(request, exception=None):
+    user = getattr(request, "user", None)
+    return _error_page(request, 404, show_signin=not (user and user.is_authenticated))
+
+
+@requires_csrf_token
+def server_error(request):
+    return _error_page(request, 500)
+
+
+def csrf_failure(request, reason=""):
+    return _error_page(request, 403, key="csrf")

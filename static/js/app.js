@@ -1,0 +1,93 @@
+// The little glue htmx needs under a strict CSP: the Quick Actions menu and
+// the confirmation dialogs. No inline handlers, no eval.
+(function () {
+  "use strict";
+
+  function closeMenus(except) {
+    document.querySelectorAll("[data-quick-actions] [aria-expanded='true']").forEach(function (button) {
+      if (button === except) return;
+      button.setAttribute("aria-expanded", "false");
+      var menu = document.getElementById(button.getAttribute("aria-controls"));
+      if (menu) menu.hidden = true;
+    });
+  }
+
+  // Menus are plain lists of links until this script hides them behind
+  // their button (so without JavaScript every action is still reachable).
+  function enhanceMenus(root) {
+    var scope = root.querySelectorAll ? root : document;
+    var containers = Array.from(scope.querySelectorAll("[data-quick-actions]"));
+    if (root.matches && root.matches("[data-quick-actions]")) containers.push(root);
+    containers.forEach(function (container) {
+      var button = container.querySelector("button[aria-controls]");
+      var menu = button && document.getElementById(button.getAttribute("aria-controls"));
+      if (menu && !container.dataset.enhanced) {
+        menu.hidden = true;
+        container.dataset.enhanced = "true";
+      }
+    });
+  }
+
+  function openDialogs(root) {
+    var dialogs = [];
+    if (root.matches && root.matches("dialog[data-autoopen]")) dialogs.push(root);
+    if (root.querySelectorAll) dialogs = dialogs.concat(Array.from(root.querySelectorAll("dialog[data-autoopen]")));
+    dialogs.forEach(function (dialog) {
+      dialog.removeAttribute("data-autoopen");
+      dialog.addEventListener("close", function () {
+        dialog.remove();
+        var trigger = document.getElementById("quick-actions-button");
+        if (trigger) trigger.focus();
+      });
+      if (!dialog.open) dialog.showModal();
+    });
+  }
+
+  document.documentElement.classList.add("js");
+
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("[data-quick-actions] button[aria-controls]");
+    if (button) {
+      var menu = document.getElementById(button.getAttribute("aria-controls"));
+      var open = button.getAttribute("aria-expanded") !== "true";
+      closeMenus(button);
+      button.setAttribute("aria-expanded", String(open));
+      menu.hidden = !open;
+      if (open) {
+        var first = menu.querySelector("a, button");
+        if (first) first.focus();
+      }
+      return;
+    }
+    var cancel = event.target.closest("dialog [data-dialog-cancel]");
+    if (cancel) {
+      event.preventDefault();
+      cancel.closest("dialog").close();
+      return;
+    }
+    if (event.target.closest("[data-quick-actions] a")) {
+      closeMenus(null);
+      return;
+    }
+    if (!event.target.closest("[data-quick-actions]")) closeMenus(null);
+  });
+
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape") return;
+    var openButton = document.querySelector("[data-quick-actions] [aria-expanded='true']");
+    if (openButton && !document.querySelector("dialog[open]")) {
+      closeMenus(null);
+      openButton.focus();
+    }
+  });
+
+  // Sent by the server (HX-Trigger) once Make Inactive / Re-Activate is done.
+  document.addEventListener("petcare:dialog-close", function () {
+    document.querySelectorAll("dialog[open]").forEach(function (dialog) { dialog.close(); });
+  });
+
+  htmx.onLoad(function (element) {
+    enhanceMenus(element);
+    openDialogs(element);
+  });
+})();
