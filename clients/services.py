@@ -62,6 +62,8 @@ def _find_email_owner(email: str, *, exclude_pk: int | None = None) -> Client | 
 def _save_checked(client: Client) -> Client:
     """Validate and save; an email taken by a concurrent request still ends
     as DuplicateClientEmail, not as a database error."""
+    # Before validation, so " Jo@Example.com " is a valid, lower-case address.
+    client.email = (client.email or "").strip().lower()
     client.full_clean(validate_constraints=False)
     if owner := _find_email_owner(client.email, exclude_pk=client.pk):
         raise DuplicateClientEmail(owner)

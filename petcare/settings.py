@@ -155,12 +155,23 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 
-# Console in local use; SMTP (or any backend) by settings in production.
-MAILERS = {
-    "default": {
-        "BACKEND": os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"),
+# Console in local use; SMTP (configured from the environment) in production.
+if DEBUG:
+    _default_mailer = {"BACKEND": "django.core.mail.backends.console.EmailBackend"}
+else:
+    _default_mailer = {
+        "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "OPTIONS": {
+            "host": os.environ.get("EMAIL_HOST", "localhost"),
+            "port": int(os.environ.get("EMAIL_PORT", "587")),
+            "username": os.environ.get("EMAIL_HOST_USER", ""),
+            "password": os.environ.get("EMAIL_HOST_PASSWORD", ""),
+            "use_tls": env_bool("EMAIL_USE_TLS", True),
+        },
     }
-}
+if os.environ.get("EMAIL_BACKEND"):
+    _default_mailer = {"BACKEND": os.environ["EMAIL_BACKEND"]}
+MAILERS = {"default": _default_mailer}
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", BUSINESS_EMAIL)
 
 CSRF_FAILURE_VIEW = "petcare.views.csrf_failure"

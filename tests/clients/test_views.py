@@ -1,0 +1,591 @@
+"""The staff screens of the client lifecycle, through Django's test client."""
+
+import re
+from datetime import timedelta
+
+import pytest
+from django.test import Client as HttpClient
+from django.urls import reverse
+from django.utils import timezone
+
+from clients.models import Client, ClientStatusChange
+from scheduling.models import EventStatus, ScheduledEvent, Template
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+HTMX = {"HX-Request": "true"}
+BOTH = {"delete_future_events": "on", "delete_templates": "on"}
+
+
+@pytest.fixture
+def jane():
+    client = factories.ClientFactory(name="Jane Cooper", email="jane@example.com")
+    pet = factories.PetFactory(client=client, name="Biscuit")
+    template = factories.TemplateFactory(client=client)
+    template.pets.add(pet)
+    now = timezone.now()
+    for days in range(1, 13):
+        factories.ScheduledEventFactory(client=client, starts_at=now + timedelta(days=days))
+    factories.ScheduledEventFactory(
+        client=client, starts_at=now - timedelta(days=2), status=EventStatus.COMPLETED
+    )
+    return client
+
+
+def deactivate_url(client):
+    return reverse("clients:deactivate", args=[client.pk])
+
+
+def reactivate_url(client):
+    return reverse("clients:reactivate", args=[client.pk])
+
+
+def snapshot(client):
+    """What Make Inactive could change, to prove a refusal changed nothing."""
+    client.refresh_from_db()
+    return (
+        client.is_active,
+        client.deactivated_at,
+        ScheduledEvent.objects.filter(client=client).count(),
+        Template.objects.filter(client=client).count(),
+        ClientStatusChange.objects.filter(client=client).count(),
+    )
+
+
+# The confirmation (GET) ---------------------------------------------------
+
+
+def test_make_inactive_dialog_for_htmx_is_a_dialog_with_both_options_checked(manager_client, jane):
+    response = manager_client.get(deactivate_url(jane), headers=HTMX)
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert html.lstrip().startswith("<dialog")
+    assert "data-autoopen" in html
+    assert "<html" not in html
+    assert re.search(r'<input type="checkbox" name="delete_future_events"[^>]*checked', html)
+    assert re.search(r'<input type="checkbox" name="delete_templates"[^>]*checked', html)
+    assert ">Delete all future scheduled services</label>" in html
+    assert ">Delete templates</label>" in html
+    assert f'hx-post="{deactivate_url(jane)}"' in html
+    assert response.headers["Vary"].startswith("HX-Request")
+
+
+def test_make_inactive_page_without_javascript_is_a_full_page_with_the_same_form(
+    manager_client, jane
+):
+    response = manager_client.get(deactivate_url(jane))
+
+    assert response.status_code == 200
+    assert "clients/status_confirm.html" in [t.name for t in response.templates]
+    html = response.content.decode()
+    assert "<html" in html
+    assert "<dialog" not in html
+    assert f'<form method="post" action="{deactivate_url(jane)}"' in html
+    assert "hx-post" not in html.split('<form method="post" action="/clients/')[1].split(">")[0]
+    assert ">Delete all future scheduled services</label>" in html
+    assert ">Delete templates</label>" in html
+
+
+def test_delete_templates_option_is_absent_when_the_client_has_no_template(manager_client):
+    client = factories.ClientFactory()
+    factories.ScheduledEventFactory(client=client)
+
+    html = manager_client.get(deactivate_url(client), headers=HTMX).content.decode()
+
+    assert "Delete all future scheduled services" in html
+    assert "Delete templates" not in html
+    assert 'name="delete_templates"' not in html
+
+
+def test_make_inactive_dialog_of_an_inactive_client_says_it_is_already_inactive(manager_client):
+    client = factories.InactiveClientFactory(name="Old Timer")
+
+    response = manager_client.get(deactivate_url(client), headers=HTMX)
+
+    assert response.status_code == 200
+    assert "Old Timer</strong> is already inactive" in response.content.decode()
+    assert "<form" not in response.content.decode()
+
+
+# Acting (POST) -------------------------------------------------------------
+
+
+def test_make_inactive_through_htmx_answers_with_the_updated_profile(
+    manager_client, jane, office_manager
+):
+    response = manager_client.post(deactivate_url(jane), BOTH, headers=HTMX)
+
+    assert response.status_code == 200
+    assert response.headers["HX-Retarget"] == "#profile"
+    assert response.headers["HX-Reswap"] == "outerHTML"
+    assert "petcare:dialog-close" in response.headers["HX-Trigger-After-Settle"]
+    html = response.content.decode()
+    assert html.lstrip().startswith('<div id="profile"')
+    assert "Made inactive. Removed 12 upcoming services and 1 template." in html
+    assert "Inactive since" in html
+    assert "No upcoming services." in html
+    assert "No recurring templates." in html
+    assert ">Re-Activate</a>" in html
+    jane.refresh_from_db()
+    assert not jane.is_active
+    assert jane.deactivated_by == office_manager
+    assert ScheduledEvent.objects.filter(client=jane).count() == 1
+    change = ClientStatusChange.objects.get(client=jane)
+    assert (change.events_removed, change.templates_removed) == (12, 1)
+
+
+def test_make_inactive_without_javascript_redirects_to_the_profile_with_a_message(
+    manager_client, jane
+):
+    response = manager_client.post(deactivate_url(jane), BOTH)
+
+    assert response.status_code == 302
+    assert response["Location"] == jane.get_absolute_url()
+    page = manager_client.get(response["Location"])
+    html = page.content.decode()
+    assert "Made inactive. Removed 12 upcoming services and 1 template." in html
+    assert "Inactive since" in html
+
+
+def test_unchecked_options_keep_services_and_templates(manager_client, jane):
+    response = manager_client.post(deactivate_url(jane), {"reason": "Moved away"})
+
+    assert response.status_code == 302
+    jane.refresh_from_db()
+    assert not jane.is_active
+    assert ScheduledEvent.objects.filter(client=jane).count() == 13
+    assert Template.objects.filter(client=jane).count() == 1
+    change = ClientStatusChange.objects.get(client=jane)
+    assert (change.delete_future_events, change.delete_templates) == (False, False)
+    assert change.reason == "Moved away"
+    page = manager_client.get(jane.get_absolute_url()).content.decode()
+    assert "Made inactive. Nothing was removed." in page
+
+
+def test_a_second_make_inactive_changes_nothing_and_says_already_inactive(manager_client, jane):
+    manager_client.post(deactivate_url(jane), BOTH)
+    before = snapshot(jane)
+
+    response = manager_client.post(deactivate_url(jane), BOTH, headers=HTMX)
+
+    assert response.status_code == 200
+    assert "Jane Cooper is already inactive. Nothing was changed." in response.content.decode()
+    assert snapshot(jane) == before
+
+
+@pytest.mark.parametrize("value", ["yes", "true", "1", "off", "ON", "on "])
+@pytest.mark.parametrize("option", ["delete_future_events", "delete_templates"])
+def test_a_malformed_option_is_refused_and_changes_nothing(manager_client, jane, option, value):
+    before = snapshot(jane)
+    data = {**BOTH, option: value}
+
+    response = manager_client.post(deactivate_url(jane), data, headers=HTMX)
+
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert html.lstrip().startswith("<dialog")
+    assert "must be &quot;on&quot; or left out; nothing was changed." in html
+    assert snapshot(jane) == before
+    assert manager_client.post(deactivate_url(jane), data).status_code == 400
+    assert snapshot(jane) == before
+
+
+def test_a_too_long_reason_is_refused_and_changes_nothing(manager_client, jane):
+    before = snapshot(jane)
+    response = manager_client.post(deactivate_url(jane), {**BOTH, "reason": "x" * 501})
+    assert response.status_code == 400
+    assert "Ensure this value has at most 500 characters" in response.content.decode()
+    assert snapshot(jane) == before
+
+
+def test_reactivate_dialog_and_post(manager_client, jane):
+    manager_client.post(deactivate_url(jane), BOTH)
+
+    dialog = manager_client.get(reactivate_url(jane), headers=HTMX)
+    assert dialog.status_code == 200
+    assert dialog.content.decode().lstrip().startswith("<dialog")
+    assert ">Re-Activate</button>" in dialog.content.decode()
+
+    response = manager_client.post(reactivate_url(jane), {"reason": "Back in town"}, headers=HTMX)
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Re-activated Jane Cooper." in html
+    assert ">Make Inactive</a>" in html
+    jane.refresh_from_db()
+    assert jane.is_active
+    assert jane.deactivated_at is None
+    assert ScheduledEvent.objects.filter(client=jane).count() == 1  # nothing came back
+
+
+def test_reactivate_without_javascript_redirects(manager_client):
+    client = factories.InactiveClientFactory()
+    response = manager_client.post(reactivate_url(client))
+    assert response.status_code == 302
+    assert response["Location"] == client.get_absolute_url()
+    client.refresh_from_db()
+    assert client.is_active
+
+
+def test_reactivating_an_active_client_changes_nothing_and_says_so(manager_client, jane):
+    before = snapshot(jane)
+    response = manager_client.post(reactivate_url(jane), headers=HTMX)
+    assert "Jane Cooper is already active. Nothing was changed." in response.content.decode()
+    assert snapshot(jane) == before
+
+
+# Refusals ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("url_for", [deactivate_url, reactivate_url])
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_a_sitter_may_not_change_a_client_status(client, sitter, jane, url_for, method):
+    client.force_login(sitter)
+    if url_for is reactivate_url:
+        jane.is_active, jane.deactivated_at = False, timezone.now()
+        jane.save()
+    before = snapshot(jane)
+
+    response = getattr(client, method)(url_for(jane), BOTH)
+
+    assert response.status_code == 403
+    assert "You don&#x27;t have access to this" in response.content.decode()
+    assert snapshot(jane) == before
+
+
+def test_a_sitter_does_not_see_quick_actions_status_changes(client, sitter, jane):
+    client.force_login(sitter)
+    html = client.get(jane.get_absolute_url()).content.decode()
+    assert "Make Inactive" not in html
+    assert "Quick Actions" not in html
+
+
+@pytest.mark.parametrize("url_for", [deactivate_url, reactivate_url])
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_anonymous_visitors_are_sent_to_the_staff_sign_in(client, jane, url_for, method):
+    before = snapshot(jane)
+    response = getattr(client, method)(url_for(jane), BOTH if method == "post" else None)
+    assert response.status_code == 302
+    assert response["Location"] == f"/signin/?next={url_for(jane)}"
+    assert snapshot(jane) == before
+
+
+def test_an_htmx_request_without_a_session_is_redirected_as_a_whole_page(client, jane):
+    response = client.get(deactivate_url(jane), headers=HTMX)
+    assert response.headers["HX-Redirect"] == f"/signin/?next={deactivate_url(jane)}"
+    assert response.content == b""
+
+
+@pytest.mark.parametrize("url_for", [deactivate_url, reactivate_url])
+def test_a_signed_in_client_gets_a_403_page_that_links_to_the_portal(client, roles, jane, url_for):
+    login = factories.ClientLoginFactory(client=jane)
+    client.force_login(login)
+    before = snapshot(jane)
+
+    for response in (client.get(url_for(jane)), client.post(url_for(jane), BOTH)):
+        assert response.status_code == 403
+        html = response.content.decode()
+        assert "signed in as a client" in html
+        assert 'href="/portal/"' in html
+    assert snapshot(jane) == before
+
+
+@pytest.mark.parametrize("url_for", [deactivate_url, reactivate_url])
+@pytest.mark.parametrize("method", ["put", "delete", "patch"])
+def test_other_methods_get_405(manager_client, jane, url_for, method):
+    before = snapshot(jane)
+    response = getattr(manager_client, method)(url_for(jane))
+    assert response.status_code == 405
+    assert sorted(response["Allow"].split(", ")) == ["GET", "POST"]
+    assert snapshot(jane) == before
+
+
+@pytest.mark.parametrize("url_for", [deactivate_url, reactivate_url])
+def test_a_post_without_csrf_token_is_refused(office_manager, jane, url_for):
+    browser = HttpClient(enforce_csrf_checks=True)
+    browser.force_login(office_manager)
+    before = snapshot(jane)
+
+    response = browser.post(url_for(jane), BOTH)
+
+    assert response.status_code == 403
+    assert "This form has expired" in response.content.decode()
+    assert snapshot(jane) == before
+
+
+def test_a_post_with_the_csrf_token_in_the_htmx_header_is_accepted(office_manager, jane):
+    browser = HttpClient(enforce_csrf_checks=True)
+    browser.force_login(office_manager)
+    page = browser.get(jane.get_absolute_url()).content.decode()
+    token = re.search(r'"x-csrftoken": "([^"]+)"', page).group(1)
+
+    response = browser.post(deactivate_url(jane), BOTH, headers={**HTMX, "X-CSRFToken": token})
+
+    assert response.status_code == 200
+    jane.refresh_from_db()
+    assert not jane.is_active
+
+
+@pytest.mark.parametrize("name", ["clients:deactivate", "clients:reactivate", "clients:detail"])
+def test_an_unknown_client_id_is_a_404(manager_client, name):
+    url = reverse(name, args=[999999])
+    response = manager_client.get(url)
+    assert response.status_code == 404
+    assert "We couldn&#x27;t find that page" in response.content.decode()
+    if name != "clients:detail":
+        assert manager_client.post(url, BOTH).status_code == 404
+
+
+def test_an_htmx_refusal_comes_back_as_a_dialog(client, sitter, jane):
+    client.force_login(sitter)
+    response = client.get(deactivate_url(jane), headers=HTMX)
+    assert response.status_code == 403
+    html = response.content.decode()
+    assert html.lstrip().startswith("<dialog")
+    assert "You don&#x27;t have access to this" in html
+
+
+# The profile ----------------------------------------------------------------
+
+
+def test_profile_shows_details_sections_and_quick_actions(manager_client, jane):
+    response = manager_client.get(jane.get_absolute_url())
+
+    assert response.status_code == 200
+    assert "clients/profile.html" in [t.name for t in response.templates]
+    html = response.content.decode()
+    assert "<h1>Jane Cooper</h1>" in html
+    assert "jane@example.com" in html
+    assert '<span class="badge badge-active">Active</span>' in html
+    assert 'id="quick-actions-button"' in html
+    assert "Quick Actions" in html
+    assert ">Make Inactive</a>" in html
+    assert ">Re-Activate</a>" not in html
+    for heading in ("Pets", "Upcoming services", "Templates", "History"):
+        assert f'>{heading} <span class="count">' in html
+    assert "Biscuit" in html
+    # 12 upcoming: the first ten, the total and a link to all of them.
+    assert html.count('<td data-label="Date" class="cell-lead">') == 10
+    assert "Showing the next 10 of 12." in html
+    assert f'href="{reverse("clients:upcoming", args=[jane.pk])}">See all 12</a>' in html
+
+
+def test_profile_of_an_inactive_client_shows_since_when_and_offers_reactivate(manager_client):
+    client = factories.InactiveClientFactory(name="Gone Fishing")
+    client.deactivated_at = client.deactivated_at.replace(year=2026, month=3, day=14)
+    client.save()
+
+    html = manager_client.get(client.get_absolute_url()).content.decode()
+
+    assert "Inactive since Mar 14, 2026" in html
+    assert ">Re-Activate</a>" in html
+    assert ">Make Inactive</a>" not in html
+
+
+def profile_queries(manager_client, client, django_assert_num_queries, expected):
+    with django_assert_num_queries(expected):
+        assert manager_client.get(client.get_absolute_url()).status_code == 200
+
+
+@pytest.mark.parametrize("events,changes", [(10, 2), (300, 40)])
+def test_profile_costs_the_same_number_of_queries_whatever_the_data_size(
+    manager_client, office_manager, django_assert_num_queries, events, changes
+):
+    client = factories.ClientFactory()
+    pets = factories.PetFactory.create_batch(2, client=client)
+    service = factories.ServiceTypeFactory()
+    template = factories.TemplateFactory(client=client, service_type=service)
+    template.pets.add(*pets)
+    now = timezone.now()
+    created = ScheduledEvent.objects.bulk_create(
+        ScheduledEvent(
+            client=client,
+            service_type=service,
+            sitter=office_manager,
+            starts_at=now + timedelta(hours=i + 1),
+            ends_at=now + timedelta(hours=i + 1, minutes=30),
+        )
+        for i in range(events)
+    )
+    ScheduledEvent.pets.through.objects.bulk_create(
+        ScheduledEvent.pets.through(event=event, pet=pet) for event in created for pet in pets
+    )
+    factories.ClientStatusChangeFactory.create_batch(changes, client=client, actor=office_manager)
+    # session, user, client, pets, upcoming + their pets, upcoming count,
+    # templates + their pets, history, history count, permission lookups (2).
+    profile_queries(manager_client, client, django_assert_num_queries, 13)
+
+
+# The client list --------------------------------------------------------------
+
+
+def test_client_list_shows_active_clients_by_default(manager_client):
+    factories.ClientFactory(name="Active Annie")
+    factories.InactiveClientFactory(name="Inactive Ivan")
+
+    response = manager_client.get(reverse("clients:list"))
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Active Annie" in html
+    assert "Inactive Ivan" not in html
+    assert re.search(r'<a href="\?status=active"\s+aria-current="page">Active</a>', html)
+
+
+@pytest.mark.parametrize(
+    "status,shown,hidden",
+    [("inactive", ["Inactive Ivan"], ["Active Annie"]), ("all", ["Inactive Ivan", "Active Annie"], [])],
+)
+def test_client_list_tabs(manager_client, status, shown, hidden):
+    factories.ClientFactory(name="Active Annie")
+    factories.InactiveClientFactory(name="Inactive Ivan")
+
+    html = manager_client.get(reverse("clients:list"), {"status": status}).content.decode()
+
+    for name in shown:
+        assert name in html
+    for name in hidden:
+        assert name not in html
+
+
+@pytest.mark.parametrize("query", ["ivan", "IVAN@EXAMPLE", "555-0199", "5550199", "rex"])
+def test_inactive_clients_are_found_by_name_email_phone_and_pet(manager_client, query):
+    ivan = factories.InactiveClientFactory(
+        name="Ivan Petrov", email="ivan@example.com", phone="(555) 019-9000"
+    )
+    factories.PetFactory(client=ivan, name="Rex")
+    factories.ClientFactory(name="Someone Else", phone="(555) 123-4567")
+
+    html = manager_client.get(
+        reverse("clients:list"), {"status": "inactive", "q": query}
+    ).content.decode()
+
+    assert "Ivan Petrov" in html
+    assert "Someone Else" not in html
+
+
+def test_client_list_search_through_htmx_returns_the_results_only(manager_client):
+    factories.ClientFactory(name="Annie Hall")
+    response = manager_client.get(reverse("clients:list"), {"q": "annie"}, headers=HTMX)
+    html = response.content.decode()
+    assert html.lstrip().startswith('<div id="results">')
+    assert "Annie Hall" in html
+
+
+def test_client_list_paginates(manager_client):
+    factories.ClientFactory.create_batch(30)
+    html = manager_client.get(reverse("clients:list")).content.decode()
+    assert "Page 1 of 2 · 30 in all" in html
+    assert html.count('<td data-label="Name" class="cell-primary">') == 25
+    second = manager_client.get(reverse("clients:list"), {"page": 2}).content.decode()
+    assert second.count('<td data-label="Name" class="cell-primary">') == 5
+
+
+def test_client_list_with_a_malformed_page_or_status_still_answers(manager_client):
+    factories.ClientFactory(name="Annie Hall")
+    response = manager_client.get(reverse("clients:list"), {"page": "abc", "status": "nope"})
+    assert response.status_code == 200
+    assert "Annie Hall" in response.content.decode()
+
+
+@pytest.mark.parametrize("clients", [3, 60])
+def test_client_list_costs_the_same_number_of_queries_whatever_the_data_size(
+    manager_client, django_assert_num_queries, clients
+):
+    for client in factories.ClientFactory.create_batch(clients):
+        factories.PetFactory.create_batch(2, client=client)
+    # session, user, count, page of clients, their pets, add_client permission (2).
+    with django_assert_num_queries(7):
+        assert manager_client.get(reverse("clients:list")).status_code == 200
+
+
+# Add and edit ------------------------------------------------------------------
+
+
+def test_add_client(manager_client):
+    response = manager_client.post(
+        reverse("clients:add"), {"name": "New Person", "email": "New@Example.com", "phone": "555 1234"}
+    )
+    client = Client.objects.get(name="New Person")
+    assert response.status_code == 302
+    assert response["Location"] == client.get_absolute_url()
+    assert client.email == "new@example.com"
+
+
+@pytest.mark.parametrize("existing_factory", [factories.ClientFactory, factories.InactiveClientFactory])
+def test_adding_a_client_with_an_existing_email_is_refused_with_a_link(
+    manager_client, existing_factory
+):
+    existing = existing_factory(name="Already Here", email="taken@example.com")
+
+    response = manager_client.post(
+        reverse("clients:add"), {"name": "Copy Cat", "email": "TAKEN@example.com"}
+    )
+
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "A client with this email already exists" in html
+    assert f'<a href="{existing.get_absolute_url()}">Already Here</a>' in html
+    assert ("can be re-activated" in html) is (not existing.is_active)
+    assert not Client.objects.filter(name="Copy Cat").exists()
+
+
+def test_adding_a_client_without_a_name_is_refused(manager_client):
+    response = manager_client.post(reverse("clients:add"), {"name": "", "email": "x@example.com"})
+    assert response.status_code == 400
+    assert "This field is required." in response.content.decode()
+    assert not Client.objects.exists()
+
+
+def test_edit_an_inactive_clients_details(manager_client):
+    client = factories.InactiveClientFactory(name="Old Name")
+    response = manager_client.post(
+        reverse("clients:edit", args=[client.pk]), {"name": "New Name", "email": client.email}
+    )
+    assert response.status_code == 302
+    client.refresh_from_db()
+    assert client.name == "New Name"
+    assert not client.is_active
+
+
+def test_editing_to_another_clients_email_is_refused(manager_client):
+    factories.ClientFactory(email="taken@example.com")
+    client = factories.ClientFactory(email="mine@example.com")
+    response = manager_client.post(
+        reverse("clients:edit", args=[client.pk]), {"name": client.name, "email": "taken@example.com"}
+    )
+    assert response.status_code == 400
+    client.refresh_from_db()
+    assert client.email == "mine@example.com"
+
+
+def test_a_sitter_may_not_add_or_edit_clients(client, sitter):
+    client.force_login(sitter)
+    existing = factories.ClientFactory(name="Unchanged")
+    assert client.get(reverse("clients:add")).status_code == 403
+    assert client.post(reverse("clients:add"), {"name": "X"}).status_code == 403
+    edit = reverse("clients:edit", args=[existing.pk])
+    assert client.post(edit, {"name": "Changed"}).status_code == 403
+    existing.refresh_from_db()
+    assert existing.name == "Unchanged"
+    assert Client.objects.count() == 1
+
+
+def test_a_sitter_sees_clients_and_the_schedule(client, sitter, jane):
+    client.force_login(sitter)
+    assert client.get(reverse("clients:list")).status_code == 200
+    assert client.get(jane.get_absolute_url()).status_code == 200
+    assert client.get(reverse("scheduling:schedule")).status_code == 200
+
+
+# See all ---------------------------------------------------------------------
+
+
+def test_see_all_upcoming_and_history(manager_client, jane, office_manager):
+    factories.ClientStatusChangeFactory.create_batch(12, client=jane, actor=office_manager)
+    upcoming = manager_client.get(reverse("clients:upcoming", args=[jane.pk])).content.decode()
+    assert upcoming.count('<td data-label="Date" class="cell-lead">') == 12
+    history = manager_client.get(reverse("clients:history", args=[jane.pk])).content.decode()
+    assert history.count("<li class=\"history-deactivated\">") == 12

@@ -1,0 +1,68 @@
+import os
+
+import pytest
+from django.apps import apps
+from django.db import connection
+
+from petcare.roles import ensure_roles
+
+from . import factories
+
+REQUIRE_POSTGRES = os.environ.get("PETCARE_REQUIRE_POSTGRES") == "1"
+
+
+def pytest_report_header(config):
+    from django.conf import settings
+
+    return f"petcare database: {settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]}"
+
+
+def pytest_collection_modifyitems(config, items):
+    from django.conf import settings
+
+    on_postgres = settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
+    if REQUIRE_POSTGRES and not on_postgres:
+        raise pytest.UsageError(
+            "PETCARE_REQUIRE_POSTGRES=1 but DATABASE_URL does not point to PostgreSQL."
+        )
+    if on_postgres:
+        return
+    skip = pytest.mark.skip(reason="needs PostgreSQL: set DATABASE_URL=postgres://...")
+    for item in items:
+        if "postgres" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hasher(settings):
+    """Real hashing is slow on purpose; tests need it correct, not slow."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def roles(django_db_blocker):
+    """The groups of the data migration; transactional tests flush them."""
+    with django_db_blocker.unblock():
+        ensure_roles(apps, using=connection.alias)
+
+
+@pytest.fixture
+def office_manager(db, roles):
+    return factories.OfficeManagerFactory(email="manager@example.com")
+
+
+@pytest.fixture
+def admin_user(db, roles):
+    return factories.AdminFactory(email="admin@example.com")
+
+
+@pytest.fixture
+def sitter(db, roles):
+    return factories.SitterFactory(email="sitter@example.com")
+
+
+@pytest.fixture
+def manager_client(client, office_manager):
+    """Django's test client signed in as an office manager."""
+    client.force_login(office_manager)
+    return client

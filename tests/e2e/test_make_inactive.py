@@ -1,0 +1,163 @@
+"""Make Inactive and Re-Activate as a person does them, in Chromium."""
+
+import re
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from clients.models import Client, ClientStatusChange
+from scheduling.models import EventStatus, ScheduledEvent, Template
+from tests import factories
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def jane():
+    """A client with 3 upcoming services, a past one and a template."""
+    client = factories.ClientFactory(name="Jane Cooper", email="jane@example.com")
+    pet = factories.PetFactory(client=client, name="Biscuit")
+    template = factories.TemplateFactory(client=client)
+    template.pets.add(pet)
+    now = timezone.now()
+    for days in (1, 2, 3):
+        event = factories.ScheduledEventFactory(client=client, starts_at=now + timedelta(days=days))
+        event.pets.add(pet)
+    factories.ScheduledEventFactory(
+        client=client, starts_at=now - timedelta(days=3), status=EventStatus.COMPLETED
+    )
+    return client
+
+
+def sign_in(page, live_server, email="manager@example.com"):
+    factories.OfficeManagerFactory(email=email)
+    page.goto(f"{live_server.url}/signin/")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(factories.DEFAULT_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="Clients", level=1)).to_be_visible()
+
+
+def test_office_manager_makes_a_client_inactive_and_reactivates_it(page, live_server, jane):
+    sign_in(page, live_server)
+    page.get_by_role("link", name="Jane Cooper").click()
+    expect(page.get_by_role("heading", name="Jane Cooper", level=1)).to_be_visible()
+    expect(page.get_by_text("Upcoming services 3")).to_be_visible()
+
+    quick_actions = page.get_by_role("button", name="Quick Actions")
+    expect(quick_actions).to_have_attribute("aria-expanded", "false")
+    expect(page.get_by_role("link", name="Make Inactive")).to_be_hidden()
+    quick_actions.click()
+    expect(quick_actions).to_have_attribute("aria-expanded", "true")
+    page.get_by_role("link", name="Make Inactive").click()
+
+    dialog = page.get_by_role("dialog", name="Make Inactive")
+    expect(dialog).to_be_visible()
+    services = dialog.get_by_role("checkbox", name="Delete all future scheduled services")
+    templates = dialog.get_by_role("checkbox", name="Delete templates")
+    expect(services).to_be_checked()
+    expect(templates).to_be_checked()
+    expect(services).to_be_focused()  # focus moved into the dialog
+
+    url_before = page.url
+    dialog.get_by_role("button", name="Make Inactive").click()
+
+    expect(dialog).to_be_hidden()
+    expect(page.get_by_role("status")).to_contain_text(
+        "Made inactive. Removed 3 upcoming services and 1 template."
+    )
+    expect(page.get_by_text(re.compile(r"^Inactive since "))).to_be_visible()
+    expect(page.get_by_text("No upcoming services.")).to_be_visible()
+    expect(page.get_by_text("No recurring templates.")).to_be_visible()
+    expect(page.locator("#history")).to_contain_text("Made inactive")
+    assert page.url == url_before  # updated in place, no reload
+    expect(page.get_by_role("button", name="Quick Actions")).to_be_focused()
+
+    jane.refresh_from_db()
+    assert not jane.is_active
+    assert ScheduledEvent.objects.filter(client=jane).count() == 1  # the past visit
+    assert not Template.objects.filter(client=jane).exists()
+
+    page.get_by_role("button", name="Quick Actions").click()
+    page.get_by_role("link", name="Re-Activate").click()
+    dialog = page.get_by_role("dialog", name="Re-Activate")
+    expect(dialog).to_be_visible()
+    dialog.get_by_role("button", name="Re-Activate").click()
+    expect(dialog).to_be_hidden()
+    expect(page.get_by_role("status")).to_contain_text("Re-activated Jane Cooper.")
+    expect(page.locator(".title-row .badge")).to_have_text("Active")
+    expect(page.locator("#history")).to_contain_text("Re-activated")
+
+    jane.refresh_from_db()
+    assert jane.is_active
+    assert ClientStatusChange.objects.filter(client=jane).count() == 2
+    assert page.console_errors == []
+
+
+def test_escape_closes_the_dialog_and_returns_focus_to_quick_actions(page, live_server, jane):
+    sign_in(page, live_server)
+    page.goto(f"{live_server.url}/clients/{jane.pk}/")
+    page.get_by_role("button", name="Quick Actions").click()
+    page.get_by_role("link", name="Make Inactive").click()
+    dialog = page.get_by_role("dialog", name="Make Inactive")
+    expect(dialog).to_be_visible()
+
+    page.keyboard.press("Escape")
+
+    expect(dialog).to_be_hidden()
+    expect(page.get_by_role("button", name="Quick Actions")).to_be_focused()
+    jane.refresh_from_db()
+    assert jane.is_active
+
+
+def test_cancel_changes_nothing(page, live_server, jane):
+    sign_in(page, live_server)
+    page.goto(f"{live_server.url}/clients/{jane.pk}/")
+    page.get_by_role("button", name="Quick Actions").click()
+    page.get_by_role("link", name="Make Inactive").click()
+    dialog = page.get_by_role("dialog", name="Make Inactive")
+    dialog.get_by_role("link", name="Cancel").click()
+    expect(dialog).to_be_hidden()
+    jane.refresh_from_db()
+    assert jane.is_active
+    assert ScheduledEvent.objects.upcoming(now=timezone.now()).filter(client=jane).count() == 3
+
+
+def test_keeping_services_when_the_box_is_unchecked(page, live_server, jane):
+    sign_in(page, live_server)
+    page.goto(f"{live_server.url}/clients/{jane.pk}/")
+    page.get_by_role("button", name="Quick Actions").click()
+    page.get_by_role("link", name="Make Inactive").click()
+    dialog = page.get_by_role("dialog", name="Make Inactive")
+    dialog.get_by_role("checkbox", name="Delete all future scheduled services").uncheck()
+    dialog.get_by_role("button", name="Make Inactive").click()
+    expect(page.get_by_role("status")).to_contain_text("Made inactive. Removed 1 template.")
+    expect(page.get_by_text("Upcoming services 3")).to_be_visible()
+
+
+def test_the_same_flow_works_without_javascript(page_without_js, live_server, jane):
+    page = page_without_js
+    sign_in(page, live_server)
+    page.goto(f"{live_server.url}/clients/{jane.pk}/")
+    # Without JavaScript the Quick Actions menu is a plain list of links.
+    page.get_by_role("link", name="Make Inactive").click()
+    expect(page).to_have_url(re.compile(rf"/clients/{jane.pk}/deactivate/$"))
+    expect(page.get_by_role("heading", name="Make Inactive")).to_be_visible()
+    expect(page.get_by_role("checkbox", name="Delete all future scheduled services")).to_be_checked()
+    expect(page.get_by_role("checkbox", name="Delete templates")).to_be_checked()
+    page.get_by_role("button", name="Make Inactive").click()
+
+    expect(page).to_have_url(re.compile(rf"/clients/{jane.pk}/$"))
+    expect(page.get_by_role("status")).to_contain_text(
+        "Made inactive. Removed 3 upcoming services and 1 template."
+    )
+    expect(page.get_by_text(re.compile(r"^Inactive since "))).to_be_visible()
+
+    page.get_by_role("link", name="Re-Activate").click()
+    expect(page.get_by_role("heading", name="Re-Activate")).to_be_visible()
+    page.get_by_role("button", name="Re-Activate").click()
+    expect(page).to_have_url(re.compile(rf"/clients/{jane.pk}/$"))
+    expect(page.get_by_role("status")).to_contain_text("Re-activated Jane Cooper.")
+    assert Client.objects.get(pk=jane.pk).is_active
