@@ -1,0 +1,223 @@
+"""The reads behind the client list and the profile: what they find, and at a constant cost."""
+
+from datetime import timedelta
+
+import pytest
+from django.core.paginator import Paginator
+from django.utils import timezone
+
+from clients.selectors import ClientFilter, get_client_profile, list_clients
+from scheduling.models import EventPet, EventStatus, ScheduledEvent
+from tests.factories import (
+    ClientFactory,
+    ClientStatusChangeFactory,
+    InactiveClientFactory,
+    PetFactory,
+    ScheduledEventFactory,
+    ServiceTypeFactory,
+    SitterFactory,
+    TemplateFactory,
+    UserFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def now():
+    return timezone.now()
+
+
+# --- The client list -------------------------------------------------------------------
+
+
+@pytest.fixture
+def jo():
+    client = ClientFactory(name="Jo Park", email="jo.park@example.com", phone="(555) 010-1234")
+    PetFactory(client=client, name="Biscuit")
+    return client
+
+
+@pytest.fixture
+def former():
+    client = InactiveClientFactory(
+        name="Ana Former", email="ana@example.org", phone="(555) 020-9999"
+    )
+    PetFactory(client=client, name="Pepper")
+    return client
+
+
+def test_the_client_list_shows_active_clients_by_default(jo, former):
+    assert list(list_clients()) == [jo]
+    assert list(list_clients(status=ClientFilter.ACTIVE)) == [jo]
+
+
+def test_the_inactive_list_shows_only_inactive_clients(jo, former):
+    assert list(list_clients(status=ClientFilter.INACTIVE)) == [former]
+
+
+def test_the_all_list_shows_every_client_by_name(jo, former):
+    assert list(list_clients(status=ClientFilter.ALL)) == [former, jo]
+
+
+SEARCHES_FOR_JO = {
+    "name": "park",
+    "name-any-case": "JO PA",
+    "email-any-case": "Jo.Park@Example.COM",
+    "email-part": "example.com",
+    "phone-dashed": "555-0101",
+    "phone-digits": "5550101",
+    "phone-tail": "010-1234",
+    "pet-name": "biscuit",
+}
+
+
+@pytest.mark.parametrize("search", SEARCHES_FOR_JO.values(), ids=SEARCHES_FOR_JO.keys())
+def test_search_finds_a_client_by_name_email_phone_or_pet(jo, former, search):
+    ClientFactory(name="Sam Other", email="sam@example.net", phone="(444) 777-0000")
+
+    assert list(list_clients(search=search)) == [jo]
+
+
+@pytest.mark.parametrize("search", ["ana former", "ANA@EXAMPLE.ORG", "555 020 9999", "pepper"])
+def test_search_finds_inactive_clients_in_the_inactive_and_all_lists(jo, former, search):
+    assert list(list_clients(status=ClientFilter.INACTIVE, search=search)) == [former]
+    assert list(list_clients(status=ClientFilter.ALL, search=search)) == [former]
+    assert list(list_clients(search=search)) == []
+
+
+def test_search_lists_a_client_once_when_several_pets_match(jo):
+    PetFactory(client=jo, name="Biscuit Junior")
+
+    assert list(list_clients(search="biscuit")) == [jo]
+
+
+def test_search_with_few_digits_does_not_match_every_phone(jo):
+    assert list(list_clients(search="55")) == []
+
+
+def test_search_finds_nothing_for_an_unknown_term(jo, former):
+    assert list(list_clients(status=ClientFilter.ALL, search="zebra")) == []
+
+
+@pytest.mark.parametrize("clients", [5, 60], ids=["few-clients", "many-clients"])
+@pytest.mark.parametrize("search", ["", "example"], ids=["no-search", "search"])
+def test_a_page_of_the_client_list_costs_the_same_whatever_the_number_of_clients(
+    django_assert_num_queries, clients, search
+):
+    for client in ClientFactory.create_batch(clients):
+        PetFactory.create_batch(2, client=client)
+
+    # The count, the page's clients, their pets.
+    with django_assert_num_queries(3):
+        page = Paginator(list_clients(search=search), 25).page(1)
+        rows = [(client.name, [pet.name for pet in client.pets.all()]) for client in page]
+
+    assert page.paginator.count == clients
+    assert len(rows) == min(clients, 25)
+    assert all(len(pets) == 2 for _, pets in rows)
+
+
+# --- The client profile ----------------------------------------------------------------
+
+
+def _visit(client, starts_at, status=EventStatus.SCHEDULED, **kwargs):
+    return ScheduledEventFactory(
+        client=client,
+        starts_at=starts_at,
+        ends_at=starts_at + timedelta(minutes=30),
+        status=status,
+        **kwargs,
+    )
+
+
+def test_the_profile_shows_the_next_ten_visits_in_order_and_their_total(now):
+    client = ClientFactory()
+    upcoming = [
+        _visit(client, now + timedelta(hours=h)) for h in (12, 3, 7, 1, 9, 2, 11, 4, 6, 8, 5, 10)
+    ]
+    _visit(client, now, EventStatus.REQUESTED)  # starts right now: still to come
+    _visit(client, now - timedelta(minutes=1))
+    _visit(client, now + timedelta(hours=1), EventStatus.CANCELED)
+    _visit(client, now + timedelta(hours=1), EventStatus.COMPLETED)
+    _visit(ClientFactory(), now + timedelta(hours=1))
+
+    profile = get_client_profile(client=client, now=now)
+
+    soonest = sorted(upcoming, key=lambda event: event.starts_at)
+    assert [event.starts_at for event in profile.upcoming] == [now] + [
+        event.starts_at for event in soonest[:9]
+    ]
+    assert profile.upcoming_total == 13
+
+
+def test_the_profile_shows_pets_templates_and_whether_there_are_templates(now):
+    client = ClientFactory()
+    pets = [PetFactory(client=client, name=name) for name in ("Milo", "Biscuit")]
+    templates = TemplateFactory.create_batch(2, client=client)
+    TemplateFactory()  # another client's
+
+    profile = get_client_profile(client=client, now=now)
+
+    assert profile.pets == [pets[1], pets[0]]
+    assert sorted(t.pk for t in profile.templates) == sorted(t.pk for t in templates)
+    assert profile.has_templates is True
+    assert get_client_profile(client=ClientFactory(), now=now).has_templates is False
+
+
+def test_the_profile_shows_the_last_ten_status_changes_newest_first_and_their_total(now):
+    client = ClientFactory()
+    changes = [
+        ClientStatusChangeFactory(client=client, changed_at=now - timedelta(days=day))
+        for day in range(12)
+    ]
+    ClientStatusChangeFactory(changed_at=now)  # another client's
+
+    profile = get_client_profile(client=client, now=now)
+
+    assert profile.history == changes[:10]
+    assert profile.history_total == 12
+
+
+@pytest.mark.parametrize(("visits", "history"), [(10, 3), (200, 30)], ids=["small", "large"])
+def test_the_profile_costs_the_same_whatever_the_number_of_visits(
+    now, django_assert_num_queries, visits, history
+):
+    client = ClientFactory()
+    pets = PetFactory.create_batch(2, client=client)
+    sitter = SitterFactory()
+    actor = UserFactory()
+    service_type = ServiceTypeFactory()
+    for template in TemplateFactory.create_batch(3, client=client, sitter=sitter):
+        template.pets.add(*pets)
+    events = ScheduledEvent.objects.bulk_create(
+        ScheduledEvent(
+            client=client,
+            service_type=service_type,
+            sitter=sitter,
+            starts_at=now + timedelta(hours=i + 1),
+            ends_at=now + timedelta(hours=i + 1, minutes=30),
+        )
+        for i in range(visits)
+    )
+    EventPet.objects.bulk_create(EventPet(event=event, pet=pet) for event in events for pet in pets)
+    ClientStatusChangeFactory.create_batch(history, client=client, actor=actor)
+
+    # Pets; the next visits, their pets, their total; templates, their pets; history, its total.
+    with django_assert_num_queries(8):
+        profile = get_client_profile(client=client, now=now)
+        visits_shown = [
+            (event.service_type, event.sitter, event.client, list(event.pets.all()))
+            for event in profile.upcoming
+        ]
+        templates_shown = [
+            (t.service_type, t.sitter, list(t.pets.all())) for t in profile.templates
+        ]
+        history_shown = [(change.actor, change.get_action_display()) for change in profile.history]
+
+    assert profile.upcoming_total == visits
+    assert profile.history_total == history
+    assert len(visits_shown) == 10
+    assert all(len(pets) == 2 for *_, pets in visits_shown + templates_shown)
+    assert len(templates_shown) == 3
+    assert len(history_shown) == min(history, 10)

@@ -1,0 +1,87 @@
+"""The schedule's deletes that Make Inactive is built on: one client's rows, set-based."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from scheduling.models import EventPet, EventStatus, ScheduledEvent, Template
+from scheduling.services import delete_client_templates, delete_upcoming_events
+from tests.factories import ClientFactory, PetFactory, ScheduledEventFactory, TemplateFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def visit(client, now, offset, status=EventStatus.SCHEDULED, **kwargs):
+    return ScheduledEventFactory(
+        client=client,
+        starts_at=now + offset,
+        ends_at=now + offset + timedelta(minutes=30),
+        status=status,
+        **kwargs,
+    )
+
+
+def test_delete_upcoming_events_removes_the_clients_requested_and_scheduled_visits_from_now_on(
+    django_assert_num_queries,
+):
+    now = timezone.now()
+    client = ClientFactory()
+    removed = [
+        visit(client, now, timedelta(0)),
+        visit(client, now, timedelta(days=3), EventStatus.REQUESTED),
+    ]
+    kept = [
+        visit(client, now, -timedelta(minutes=1)),
+        visit(client, now, timedelta(days=1), EventStatus.CANCELED),
+        visit(client, now, timedelta(days=1), EventStatus.COMPLETED),
+        visit(ClientFactory(), now, timedelta(days=1)),
+    ]
+
+    with django_assert_num_queries(1):
+        count = delete_upcoming_events(client=client, now=now)
+
+    assert count == 2
+    assert not ScheduledEvent.objects.filter(pk__in=[e.pk for e in removed]).exists()
+    assert ScheduledEvent.objects.filter(pk__in=[e.pk for e in kept]).count() == len(kept)
+
+
+def test_delete_upcoming_events_counts_visits_not_the_pet_links_the_database_removes():
+    now = timezone.now()
+    client = ClientFactory()
+    pets = PetFactory.create_batch(3, client=client)
+    for day in (1, 2):
+        visit(client, now, timedelta(days=day)).pets.add(*pets)
+
+    assert delete_upcoming_events(client=client, now=now) == 2
+    assert not EventPet.objects.filter(event__client=client).exists()
+
+
+def test_delete_client_templates_removes_only_that_clients_templates_and_empties_links(
+    django_assert_num_queries,
+):
+    client = ClientFactory()
+    templates = TemplateFactory.create_batch(2, client=client)
+    visits = [
+        ScheduledEventFactory(client=client, template=t, occurrence_date=t.first_date)
+        for t in templates
+    ]
+    other = TemplateFactory()
+    other_visit = ScheduledEventFactory(
+        client=other.client, template=other, occurrence_date=other.first_date
+    )
+
+    with django_assert_num_queries(1):
+        count = delete_client_templates(client=client)
+
+    assert count == 2
+    assert list(Template.objects.all()) == [other]
+    assert ScheduledEvent.objects.filter(pk__in=[v.pk for v in visits], template=None).count() == 2
+    assert ScheduledEvent.objects.get(pk=other_visit.pk).template == other
+
+
+def test_delete_client_templates_without_templates_removes_nothing():
+    other = TemplateFactory()
+
+    assert delete_client_templates(client=ClientFactory()) == 0
+    assert list(Template.objects.all()) == [other]
