@@ -16,7 +16,9 @@ class ClientForm(forms.Form):
         help_text="Used to sign in to the client portal. Leave empty if unknown.",
     )
     phone = forms.CharField(max_length=40, required=False, label="Phone")
-    address = forms.CharField(required=False, label="Address", widget=forms.Textarea(attrs={"rows": 3}))
+    address = forms.CharField(
+        required=False, label="Address", widget=forms.Textarea(attrs={"rows": 3})
+    )
     notes = forms.CharField(required=False, label="Notes", widget=forms.Textarea(attrs={"rows": 4}))
 
     def clean_email(self) -> str:
@@ -68,7 +70,8 @@ class DeactivateForm(forms.Form):
     delete_templates = StrictCheckboxField(
         label="Delete templates",
         initial=True,
-        help_text="Removes the client's recurring schedules. Visits already made keep their history.",
+        help_text="Removes the client's recurring schedules. "
+        "Visits already made keep their history.",
     )
     reason = forms.CharField(
         label="Reason (optional, for the history)",

@@ -75,18 +75,14 @@ class Client(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    def get_absolute_url(self) -> str:
-        return reverse("clients:detail", args=[self.pk])
-
-    def clean(self) -> None:
-        self.email = (self.email or "").strip().lower()
-        self.phone_digits = phone_digits(self.phone)
-
     def save(self, *args, **kwargs):
         # Derived columns stay in step however the row is saved.
         self.email = (self.email or "").strip().lower()
         self.phone_digits = phone_digits(self.phone)
         super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        return reverse("clients:detail", args=[self.pk])
 
 
 class Species(models.TextChoices):
@@ -158,4 +154,6 @@ class ClientStatusChange(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.client} {self.get_action_display().lower()} at {self.changed_at:%Y-%m-%d %H:%M}"
+        return (
+            f"{self.client} {self.get_action_display().lower()} at {self.changed_at:%Y-%m-%d %H:%M}"
+        )

@@ -204,9 +204,13 @@ if not DEBUG:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
 
+# Everything of WARNING and above to stderr, in production too (Django's own
+# console handler is DEBUG-only). The "django" logger hands its records to the
+# root logger instead of printing them a second time.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
+    "loggers": {"django": {"handlers": [], "level": "INFO", "propagate": True}},
 }

@@ -11,13 +11,19 @@ class ServiceType(models.Model):
     name = models.CharField(max_length=100, unique=True)
     duration = models.DurationField(default=timedelta(minutes=30))
     price = models.DecimalField(max_digits=8, decimal_places=2)
-    is_active = models.BooleanField(default=True, help_text="Archived service types are not offered.")
+    is_active = models.BooleanField(
+        default=True, help_text="Archived service types are not offered."
+    )
 
     class Meta:
         ordering = ["name"]
         constraints = [
-            models.CheckConstraint(condition=models.Q(duration__gt=timedelta(0)), name="service_type_duration_positive"),
-            models.CheckConstraint(condition=models.Q(price__gte=0), name="service_type_price_not_negative"),
+            models.CheckConstraint(
+                condition=models.Q(duration__gt=timedelta(0)), name="service_type_duration_positive"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(price__gte=0), name="service_type_price_not_negative"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -34,12 +40,20 @@ class Template(models.Model):
     # leaves the database's own refusal: clients and service types in use are
     # never deleted), so that deleting visits and templates stays one
     # set-based DELETE that the database cascades.
-    client = models.ForeignKey("clients.Client", on_delete=models.DO_NOTHING, related_name="templates")
+    client = models.ForeignKey(
+        "clients.Client", on_delete=models.DO_NOTHING, related_name="templates"
+    )
     service_type = models.ForeignKey(ServiceType, on_delete=models.DO_NOTHING, related_name="+")
     sitter = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.DB_SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.DB_SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
-    pets = models.ManyToManyField("clients.Pet", through="TemplatePet", related_name="+", blank=True)
+    pets = models.ManyToManyField(
+        "clients.Pet", through="TemplatePet", related_name="+", blank=True
+    )
     # Python's weekday numbers, Monday = 0.
     weekdays = models.JSONField(default=list)
     time_of_day = models.TimeField()
@@ -51,7 +65,8 @@ class Template(models.Model):
         ordering = ["time_of_day", "pk"]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(last_date__isnull=True) | models.Q(last_date__gte=models.F("first_date")),
+                condition=models.Q(last_date__isnull=True)
+                | models.Q(last_date__gte=models.F("first_date")),
                 name="template_last_date_after_first",
                 violation_error_message="The last date cannot be before the first date.",
             ),
@@ -61,8 +76,10 @@ class Template(models.Model):
         return f"{self.service_type} {self.weekdays_display} at {self.time_of_day:%H:%M}"
 
     def clean(self) -> None:
-        if not isinstance(self.weekdays, list) or not self.weekdays or any(
-            not isinstance(d, int) or not 0 <= d <= 6 for d in self.weekdays
+        if (
+            not isinstance(self.weekdays, list)
+            or not self.weekdays
+            or any(not isinstance(d, int) or not 0 <= d <= 6 for d in self.weekdays)
         ):
             raise ValidationError({"weekdays": "Choose at least one day of the week."})
         self.weekdays = sorted(set(self.weekdays))
@@ -78,7 +95,12 @@ class TemplatePet(models.Model):
     pet = models.ForeignKey("clients.Pet", on_delete=models.DB_CASCADE, related_name="+")
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["template", "pet"], name="template_pet_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["template", "pet"], name="template_pet_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.pet_id} in template {self.template_id}"
 
 
 class EventStatus(models.TextChoices):
@@ -108,7 +130,11 @@ class ScheduledEvent(models.Model):
     pets = models.ManyToManyField("clients.Pet", through="EventPet", related_name="+", blank=True)
     service_type = models.ForeignKey(ServiceType, on_delete=models.DO_NOTHING, related_name="+")
     sitter = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.DB_SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.DB_SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     starts_at = models.DateTimeField()
     ends_at = models.DateTimeField()
@@ -156,3 +182,6 @@ class EventPet(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["event", "pet"], name="event_pet_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.pet_id} on visit {self.event_id}"
