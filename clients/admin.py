@@ -24,7 +24,14 @@ class ClientAdmin(admin.ModelAdmin):
 
 @admin.register(ClientStatusChange)
 class ClientStatusChangeAdmin(admin.ModelAdmin):
-    list_display = ["client", "action", "actor", "changed_at", "events_removed", "templates_removed"]
+    list_display = [
+        "client",
+        "action",
+        "actor",
+        "changed_at",
+        "events_removed",
+        "templates_removed",
+    ]
     list_filter = ["action"]
     list_select_related = ["client", "actor"]
 

@@ -33,9 +33,7 @@ def list_clients(*, status: str = ClientFilter.ACTIVE, search: str = "") -> Quer
         digits = phone_digits(search)
         if len(digits) >= 3:
             matches |= Q(phone_digits__contains=digits)
-        matches |= Exists(
-            Pet.objects.filter(client=OuterRef("pk"), name__icontains=search)
-        )
+        matches |= Exists(Pet.objects.filter(client=OuterRef("pk"), name__icontains=search))
         clients = clients.filter(matches)
     return clients.prefetch_related(Prefetch("pets", queryset=Pet.objects.order_by("name", "pk")))
 

@@ -121,7 +121,9 @@ def deactivate_client(
         if not locked.is_active:
             raise ClientAlreadyInactive(locked)
         now = now or timezone.now()
-        events_removed = delete_upcoming_events(client=locked, now=now) if delete_future_events else 0
+        events_removed = (
+            delete_upcoming_events(client=locked, now=now) if delete_future_events else 0
+        )
         templates_removed = delete_client_templates(client=locked) if delete_templates else 0
         locked.is_active = False
         locked.deactivated_at = now

@@ -46,7 +46,12 @@ def client_list(request: HtmxHttpRequest) -> HttpResponse:
     return render(
         request,
         template,
-        {"search": search, "filters": filters, "page": page, "tabs": selectors.ClientFilter.CHOICES},
+        {
+            "search": search,
+            "filters": filters,
+            "page": page,
+            "tabs": selectors.ClientFilter.CHOICES,
+        },
     )
 
 

@@ -82,9 +82,7 @@ def _error_page(request, status: int, key=None, **context):
     if getattr(request, "htmx", False):
         # htmx swaps the refusal into the page's dialog slot.
         template += "#dialog"
-    return render(
-        request, template, {"title": title, "message": message, **context}, status=status
-    )
+    return render(request, template, {"title": title, "message": message, **context}, status=status)
 
 
 @requires_csrf_token

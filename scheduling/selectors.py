@@ -36,4 +36,6 @@ def client_has_templates(*, client) -> bool:
 
 def upcoming_schedule(*, now: datetime) -> QuerySet[ScheduledEvent]:
     """Every client's visits still to come, soonest first (the Schedule screen)."""
-    return _with_display_relations(ScheduledEvent.objects.upcoming(now=now).order_by("starts_at", "pk"))
+    return _with_display_relations(
+        ScheduledEvent.objects.upcoming(now=now).order_by("starts_at", "pk")
+    )

@@ -203,7 +203,9 @@ def test_debug_off_passes_the_deployment_checks():
 def test_database_url_parsing():
     from petcare.settings import database_from_url
 
-    db = database_from_url("postgres://pet%40care:s3cr%2Ft@db.example.com:6543/petcare?sslmode=require")
+    db = database_from_url(
+        "postgres://pet%40care:s3cr%2Ft@db.example.com:6543/petcare?sslmode=require"
+    )
     assert db["ENGINE"] == "django.db.backends.postgresql"
     assert (db["USER"], db["PASSWORD"], db["HOST"], db["PORT"], db["NAME"]) == (
         "pet@care",

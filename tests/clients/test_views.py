@@ -436,7 +436,10 @@ def test_client_list_shows_active_clients_by_default(manager_client):
 
 @pytest.mark.parametrize(
     "status,shown,hidden",
-    [("inactive", ["Inactive Ivan"], ["Active Annie"]), ("all", ["Inactive Ivan", "Active Annie"], [])],
+    [
+        ("inactive", ["Inactive Ivan"], ["Active Annie"]),
+        ("all", ["Inactive Ivan", "Active Annie"], []),
+    ],
 )
 def test_client_list_tabs(manager_client, status, shown, hidden):
     factories.ClientFactory(name="Active Annie")
@@ -506,7 +509,8 @@ def test_client_list_costs_the_same_number_of_queries_whatever_the_data_size(
 
 def test_add_client(manager_client):
     response = manager_client.post(
-        reverse("clients:add"), {"name": "New Person", "email": "New@Example.com", "phone": "555 1234"}
+        reverse("clients:add"),
+        {"name": "New Person", "email": "New@Example.com", "phone": "555 1234"},
     )
     client = Client.objects.get(name="New Person")
     assert response.status_code == 302
@@ -514,7 +518,9 @@ def test_add_client(manager_client):
     assert client.email == "new@example.com"
 
 
-@pytest.mark.parametrize("existing_factory", [factories.ClientFactory, factories.InactiveClientFactory])
+@pytest.mark.parametrize(
+    "existing_factory", [factories.ClientFactory, factories.InactiveClientFactory]
+)
 def test_adding_a_client_with_an_existing_email_is_refused_with_a_link(
     manager_client, existing_factory
 ):
@@ -554,7 +560,8 @@ def test_editing_to_another_clients_email_is_refused(manager_client):
     factories.ClientFactory(email="taken@example.com")
     client = factories.ClientFactory(email="mine@example.com")
     response = manager_client.post(
-        reverse("clients:edit", args=[client.pk]), {"name": client.name, "email": "taken@example.com"}
+        reverse("clients:edit", args=[client.pk]),
+        {"name": client.name, "email": "taken@example.com"},
     )
     assert response.status_code == 400
     client.refresh_from_db()
@@ -588,4 +595,4 @@ def test_see_all_upcoming_and_history(manager_client, jane, office_manager):
     upcoming = manager_client.get(reverse("clients:upcoming", args=[jane.pk])).content.decode()
     assert upcoming.count('<td data-label="Date" class="cell-lead">') == 12
     history = manager_client.get(reverse("clients:history", args=[jane.pk])).content.decode()
-    assert history.count("<li class=\"history-deactivated\">") == 12
+    assert history.count('<li class="history-deactivated">') == 12

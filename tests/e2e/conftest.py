@@ -29,7 +29,11 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 
 def _chromium_executable() -> str | None:
-    for candidate in (os.environ.get("PETCARE_CHROMIUM"), "/usr/bin/chromium", shutil.which("chromium")):
+    for candidate in (
+        os.environ.get("PETCARE_CHROMIUM"),
+        "/usr/bin/chromium",
+        shutil.which("chromium"),
+    ):
         if candidate and Path(candidate).exists():
             return candidate
     return None  # let Playwright try its own browser, if one is installed
@@ -54,7 +58,9 @@ def browser():
                 executable_path=executable, args=CHROMIUM_ARGS, headless=True
             )
         except Error as error:
-            _unavailable(f"Chromium could not be started ({executable or 'Playwright build'}): {error}")
+            _unavailable(
+                f"Chromium could not be started ({executable or 'Playwright build'}): {error}"
+            )
         yield browser
         browser.close()
 

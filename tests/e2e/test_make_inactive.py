@@ -145,7 +145,9 @@ def test_the_same_flow_works_without_javascript(page_without_js, live_server, ja
     page.get_by_role("link", name="Make Inactive").click()
     expect(page).to_have_url(re.compile(rf"/clients/{jane.pk}/deactivate/$"))
     expect(page.get_by_role("heading", name="Make Inactive")).to_be_visible()
-    expect(page.get_by_role("checkbox", name="Delete all future scheduled services")).to_be_checked()
+    expect(
+        page.get_by_role("checkbox", name="Delete all future scheduled services")
+    ).to_be_checked()
     expect(page.get_by_role("checkbox", name="Delete templates")).to_be_checked()
     page.get_by_role("button", name="Make Inactive").click()
 
