@@ -106,7 +106,6 @@ class Pet(models.Model):
 
     class Meta:
         ordering = ["name", "pk"]
-        indexes = [models.Index(Lower("name"), name="pet_name_lower_idx")]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(species__in=Species.values),

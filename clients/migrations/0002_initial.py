@@ -60,10 +60,6 @@ class Migration(migrations.Migration):
             model_name='clientstatuschange',
             constraint=models.CheckConstraint(condition=models.Q(('action__in', ['deactivated', 'reactivated'])), name='status_change_action_valid'),
         ),
-        migrations.AddIndex(
-            model_name='pet',
-            index=models.Index(django.db.models.functions.text.Lower('name'), name='pet_name_lower_idx'),
-        ),
         migrations.AddConstraint(
             model_name='pet',
             constraint=models.CheckConstraint(condition=models.Q(('species__in', ['dog', 'cat', 'bird', 'rabbit', 'other'])), name='pet_species_valid'),
