@@ -3,6 +3,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.http import HttpResponse
 from django.shortcuts import resolve_url
+from django.utils.cache import patch_cache_control
 
 
 class HtmxLoginRedirectMiddleware:
@@ -23,4 +24,19 @@ class HtmxLoginRedirectMiddleware:
                 redirect = HttpResponse(status=204)
                 redirect["HX-Redirect"] = response["Location"]
                 return redirect
+        return response
+
+
+class NoStoreHtmlMiddleware:
+    """Keep HTML out of every cache: each page carries a one-time CSP nonce
+    (and, for staff, client data), so a cached copy must never be served."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        content_type = response.get("Content-Type", "")
+        if content_type.startswith("text/html") and not response.has_header("Cache-Control"):
+            patch_cache_control(response, private=True, no_store=True)
         return response

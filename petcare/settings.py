@@ -102,6 +102,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "petcare.middleware.HtmxLoginRedirectMiddleware",
+    "petcare.middleware.NoStoreHtmlMiddleware",
 ]
 
 ROOT_URLCONF = "petcare.urls"

@@ -1,5 +1,4 @@
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from . import views
@@ -10,7 +9,7 @@ restrict_admin_to_admin_group(admin.site)
 urlpatterns = [
     path("", views.home, name="home"),
     path("signin/", views.StaffLoginView.as_view(), name="login"),
-    path("signout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("signout/", views.StaffLogoutView.as_view(), name="logout"),
     path("clients/", include("clients.urls")),
     path("schedule/", include("scheduling.urls")),
     path("portal/", include("clients.portal_urls")),

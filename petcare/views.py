@@ -1,4 +1,5 @@
 from django import forms
+from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
@@ -41,6 +42,13 @@ class StaffLoginView(auth_views.LoginView):
     template_name = "registration/login.html"
     authentication_form = StaffAuthenticationForm
     redirect_authenticated_user = False
+
+
+class StaffLogoutView(auth_views.LogoutView):
+    def post(self, request, *args, **kwargs):
+        response = super().post(request, *args, **kwargs)
+        messages.info(request, "You have signed out.")
+        return response
 
 
 @require_GET

@@ -73,11 +73,19 @@ def test_a_client_login_on_any_staff_page_gets_a_403_that_links_to_the_portal(cl
         assert 'href="/portal/"' in response.content.decode()
 
 
-def test_sign_out_is_a_post(manager_client):
+def test_sign_out_is_a_post_and_says_so(manager_client):
     assert manager_client.get(reverse("logout")).status_code == 405
-    response = manager_client.post(reverse("logout"))
-    assert response.status_code == 302
+    response = manager_client.post(reverse("logout"), follow=True)
+    assert response.redirect_chain == [(reverse("login"), 302)]
+    assert "You have signed out." in response.content.decode()
     assert manager_client.get(reverse("clients:list")).status_code == 302
+
+
+def test_pages_are_never_stored_in_a_cache(client, manager_client):
+    for browser, url in [(client, reverse("login")), (manager_client, reverse("clients:list"))]:
+        cache_control = browser.get(url).headers["Cache-Control"]
+        assert "no-store" in cache_control
+        assert "private" in cache_control
 
 
 def test_home_goes_to_the_client_list(manager_client):

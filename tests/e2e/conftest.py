@@ -66,7 +66,8 @@ def browser():
 
 
 def _new_page(browser, request, **context_options):
-    context = browser.new_context(viewport={"width": 1280, "height": 860}, **context_options)
+    context_options.setdefault("viewport", {"width": 1280, "height": 860})
+    context = browser.new_context(**context_options)
     context.set_default_timeout(10_000)
     page = context.new_page()
     errors: list[str] = []
@@ -88,6 +89,11 @@ def _new_page(browser, request, **context_options):
 @pytest.fixture
 def page(browser, request, live_server, roles):
     return _new_page(browser, request)
+
+
+@pytest.fixture
+def phone_page(browser, request, live_server, roles):
+    return _new_page(browser, request, viewport={"width": 390, "height": 844}, is_mobile=True)
 
 
 @pytest.fixture

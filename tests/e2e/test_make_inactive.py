@@ -163,3 +163,25 @@ def test_the_same_flow_works_without_javascript(page_without_js, live_server, ja
     expect(page).to_have_url(re.compile(rf"/clients/{jane.pk}/$"))
     expect(page.get_by_role("status")).to_contain_text("Re-activated Jane Cooper.")
     assert Client.objects.get(pk=jane.pk).is_active
+
+
+def test_on_a_phone_the_pages_fit_and_the_dialog_is_usable(phone_page, live_server):
+    page = phone_page
+    client = factories.ClientFactory(name="Phone Person")
+    factories.TemplateFactory(client=client)
+    factories.ScheduledEventFactory(client=client)
+    sign_in(page, live_server)
+
+    for url in ("/clients/", f"/clients/{client.pk}/"):
+        page.goto(f"{live_server.url}{url}")
+        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 0, f"{url} scrolls sideways by {overflow}px"
+
+    page.get_by_role("button", name="Quick Actions").click()
+    page.get_by_role("link", name="Make Inactive").click()
+    dialog = page.get_by_role("dialog", name="Make Inactive")
+    expect(dialog).to_be_visible()
+    box = dialog.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= 390
+    dialog.get_by_role("button", name="Make Inactive").click()
+    expect(page.get_by_role("status")).to_contain_text("Made inactive.")
