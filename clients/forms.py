@@ -50,7 +50,7 @@ class StrictCheckboxField(forms.Field):
         super().__init__(**kwargs)
 
     def to_python(self, value):
-        if value in (None, ""):
+        if value is None:
             return False
         if value == "on":
             return True
@@ -58,6 +58,23 @@ class StrictCheckboxField(forms.Field):
 
     def validate(self, value):
         pass
+
+
+class ReasonField(forms.CharField):
+    """An optional reason for the history. Browsers send a textarea's line
+    breaks as CRLF; counting them as one character keeps the limit the same
+    with and without JavaScript."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("label", "Reason (optional, for the history)")
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("max_length", 500)
+        kwargs.setdefault("widget", forms.Textarea(attrs={"rows": 2}))
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        return value.replace("\r\n", "\n") if value else value
 
 
 class DeactivateForm(forms.Form):
@@ -73,12 +90,7 @@ class DeactivateForm(forms.Form):
         help_text="Removes the client's recurring schedules. "
         "Visits already made keep their history.",
     )
-    reason = forms.CharField(
-        label="Reason (optional, for the history)",
-        required=False,
-        max_length=500,
-        widget=forms.Textarea(attrs={"rows": 2}),
-    )
+    reason = ReasonField()
 
     def __init__(self, *args, has_templates: bool, **kwargs):
         super().__init__(*args, **kwargs)
@@ -96,12 +108,7 @@ class DeactivateForm(forms.Form):
 
 
 class ReactivateForm(forms.Form):
-    reason = forms.CharField(
-        label="Reason (optional, for the history)",
-        required=False,
-        max_length=500,
-        widget=forms.Textarea(attrs={"rows": 2}),
-    )
+    reason = ReasonField()
 
 
 class ClientSearchForm(forms.Form):

@@ -175,7 +175,7 @@ def test_a_second_make_inactive_changes_nothing_and_says_already_inactive(manage
     assert snapshot(jane) == before
 
 
-@pytest.mark.parametrize("value", ["yes", "true", "1", "off", "ON", "on "])
+@pytest.mark.parametrize("value", ["", "yes", "true", "1", "off", "ON", "on "])
 @pytest.mark.parametrize("option", ["delete_future_events", "delete_templates"])
 def test_a_malformed_option_is_refused_and_changes_nothing(manager_client, jane, option, value):
     before = snapshot(jane)
@@ -190,6 +190,29 @@ def test_a_malformed_option_is_refused_and_changes_nothing(manager_client, jane,
     assert snapshot(jane) == before
     assert manager_client.post(deactivate_url(jane), data).status_code == 400
     assert snapshot(jane) == before
+
+
+def test_a_reason_counts_a_line_break_as_one_character(manager_client, jane):
+    reason = "\r\n".join(["x" * 49] * 10)  # 490 characters and 9 CRLF line breaks
+    response = manager_client.post(deactivate_url(jane), {**BOTH, "reason": reason})
+    assert response.status_code == 302
+    assert ClientStatusChange.objects.get(client=jane).reason == reason.replace("\r\n", "\n")
+
+
+def test_a_client_without_templates_keeps_none_and_the_message_says_only_services(
+    manager_client,
+):
+    client = factories.ClientFactory(name="No Templates")
+    factories.ScheduledEventFactory(client=client)
+
+    # A browser cannot send the option it was not shown; a forged one is ignored.
+    response = manager_client.post(deactivate_url(client), BOTH, headers=HTMX)
+
+    html = response.content.decode()
+    assert "Made inactive. Removed 1 upcoming service." in html
+    assert "no templates removed" in html
+    change = ClientStatusChange.objects.get(client=client)
+    assert (change.delete_future_events, change.delete_templates) == (True, False)
 
 
 def test_a_too_long_reason_is_refused_and_changes_nothing(manager_client, jane):
@@ -278,6 +301,16 @@ def test_an_htmx_request_without_a_session_is_redirected_as_a_whole_page(client,
     assert response.content == b""
 
 
+def test_after_signing_in_again_an_htmx_request_returns_to_the_page_it_came_from(client, jane):
+    profile = f"http://testserver{jane.get_absolute_url()}"
+    response = client.post(deactivate_url(jane), BOTH, headers={**HTMX, "HX-Current-URL": profile})
+    assert response.headers["HX-Redirect"] == f"/signin/?next={jane.get_absolute_url()}"
+    elsewhere = client.get(
+        deactivate_url(jane), headers={**HTMX, "HX-Current-URL": "https://evil.example/x"}
+    )
+    assert elsewhere.headers["HX-Redirect"] == f"/signin/?next={deactivate_url(jane)}"
+
+
 @pytest.mark.parametrize("url_for", [deactivate_url, reactivate_url])
 def test_a_signed_in_client_gets_a_403_page_that_links_to_the_portal(client, roles, jane, url_for):
     login = factories.ClientLoginFactory(client=jane)
@@ -338,13 +371,23 @@ def test_an_unknown_client_id_is_a_404(manager_client, name):
         assert manager_client.post(url, BOTH).status_code == 404
 
 
-def test_an_htmx_refusal_comes_back_as_a_dialog(client, sitter, jane):
+def test_an_htmx_refusal_comes_back_as_a_dialog_in_the_dialog_slot(client, sitter, jane):
     client.force_login(sitter)
     response = client.get(deactivate_url(jane), headers=HTMX)
     assert response.status_code == 403
     html = response.content.decode()
     assert html.lstrip().startswith("<dialog")
     assert "You don&#x27;t have access to this" in html
+    assert response.headers["HX-Retarget"] == "#dialog-slot"
+    assert response.headers["HX-Reswap"] == "innerHTML"
+    assert "HX-Request" in response.headers["Vary"]
+
+
+def test_an_htmx_404_from_the_search_box_also_opens_a_dialog(manager_client):
+    response = manager_client.get(reverse("clients:detail", args=[999999]), headers=HTMX)
+    assert response.status_code == 404
+    assert response.headers["HX-Retarget"] == "#dialog-slot"
+    assert "HX-Request" in response.headers["Vary"]
 
 
 # The profile ----------------------------------------------------------------
@@ -360,6 +403,8 @@ def test_profile_shows_details_sections_and_quick_actions(manager_client, jane):
     assert "jane@example.com" in html
     assert '<span class="badge badge-active">Active</span>' in html
     assert 'id="quick-actions-button"' in html
+    # The live region exists before a message arrives, so it is announced.
+    assert '<div id="messages" class="messages" role="status" aria-live="polite"></div>' in html
     assert "Quick Actions" in html
     assert ">Make Inactive</a>" in html
     assert ">Re-Activate</a>" not in html
@@ -389,15 +434,17 @@ def profile_queries(manager_client, client, django_assert_num_queries, expected)
         assert manager_client.get(client.get_absolute_url()).status_code == 200
 
 
-@pytest.mark.parametrize("events,changes", [(10, 2), (300, 40)])
+@pytest.mark.parametrize("events,changes,templates,pets", [(10, 2, 1, 1), (300, 40, 12, 5)])
 def test_profile_costs_the_same_number_of_queries_whatever_the_data_size(
-    manager_client, office_manager, django_assert_num_queries, events, changes
+    manager_client, office_manager, django_assert_num_queries, events, changes, templates, pets
 ):
     client = factories.ClientFactory()
-    pets = factories.PetFactory.create_batch(2, client=client)
+    pets = factories.PetFactory.create_batch(pets, client=client)
     service = factories.ServiceTypeFactory()
-    template = factories.TemplateFactory(client=client, service_type=service)
-    template.pets.add(*pets)
+    for template in factories.TemplateFactory.create_batch(
+        templates, client=client, service_type=service, sitter=office_manager
+    ):
+        template.pets.add(*pets)
     now = timezone.now()
     created = ScheduledEvent.objects.bulk_create(
         ScheduledEvent(
@@ -469,12 +516,25 @@ def test_inactive_clients_are_found_by_name_email_phone_and_pet(manager_client, 
     assert "Someone Else" not in html
 
 
-def test_client_list_search_through_htmx_returns_the_results_only(manager_client):
+def test_client_list_search_through_htmx_returns_the_results_and_updated_tabs(manager_client):
     factories.ClientFactory(name="Annie Hall")
     response = manager_client.get(reverse("clients:list"), {"q": "annie"}, headers=HTMX)
     html = response.content.decode()
     assert html.lstrip().startswith('<div id="results">')
     assert "Annie Hall" in html
+    assert "<html" not in html
+    assert 'id="status-tabs" aria-label="Client status" hx-swap-oob="true"' in html
+    assert 'href="?status=inactive&amp;q=annie"' in html
+    assert response.headers["Vary"].startswith("HX-Request")
+
+
+def test_client_list_history_restore_gets_the_whole_page(manager_client):
+    response = manager_client.get(
+        reverse("clients:list"),
+        {"q": "annie"},
+        headers={**HTMX, "HX-History-Restore-Request": "true"},
+    )
+    assert "<html" in response.content.decode()
 
 
 def test_client_list_paginates(manager_client):
@@ -558,14 +618,17 @@ def test_edit_an_inactive_clients_details(manager_client):
 
 def test_editing_to_another_clients_email_is_refused(manager_client):
     factories.ClientFactory(email="taken@example.com")
-    client = factories.ClientFactory(email="mine@example.com")
+    client = factories.ClientFactory(name="Saved Name", email="mine@example.com")
     response = manager_client.post(
         reverse("clients:edit", args=[client.pk]),
-        {"name": client.name, "email": "taken@example.com"},
+        {"name": "Typed Name", "email": "taken@example.com"},
     )
     assert response.status_code == 400
+    html = response.content.decode()
+    assert 'value="Typed Name"' in html  # the form keeps what was typed
+    assert '">Saved Name</a>' in html  # the breadcrumb shows what is saved
     client.refresh_from_db()
-    assert client.email == "mine@example.com"
+    assert (client.name, client.email) == ("Saved Name", "mine@example.com")
 
 
 def test_a_sitter_may_not_add_or_edit_clients(client, sitter):
