@@ -1,6 +1,7 @@
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
 from django.http import HttpResponse
 from django.shortcuts import resolve_url
 from django.utils.cache import patch_cache_control
@@ -18,11 +19,15 @@ class HtmxLoginRedirectMiddleware:
 
     def __call__(self, request):
         response = self.get_response(request)
-        if getattr(request, "htmx", False) and response.status_code == 302:
-            login_path = resolve_url(settings.LOGIN_URL)
-            if urlsplit(response["Location"]).path == login_path:
+        htmx = getattr(request, "htmx", False)
+        if htmx and response.status_code == 302:
+            login_url = resolve_url(settings.LOGIN_URL)
+            if urlsplit(response["Location"]).path == login_url:
+                # Back to the page the person was on, not to the URL of the
+                # fragment htmx was fetching.
+                back_to = htmx.current_url_abs_path or request.get_full_path()
                 redirect = HttpResponse(status=204)
-                redirect["HX-Redirect"] = response["Location"]
+                redirect["HX-Redirect"] = redirect_to_login(back_to).url
                 return redirect
         return response
 

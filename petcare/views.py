@@ -4,10 +4,15 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
+from django.utils.cache import patch_vary_headers
 from django.views.decorators.csrf import requires_csrf_token
 from django.views.decorators.http import require_GET
+from django_htmx.http import reswap, retarget
 
 from .access import ClientLoginOnStaffPage
+
+# The element of every staff page that htmx fills with a dialog.
+DIALOG_SLOT = "#dialog-slot"
 
 
 class StaffAuthenticationForm(AuthenticationForm):
@@ -86,11 +91,16 @@ ERRORS = {
 
 def _error_page(request, status: int, key=None, **context):
     title, message = ERRORS[key or status]
-    template = "error.html"
-    if getattr(request, "htmx", False):
-        # htmx swaps the refusal into the page's dialog slot.
-        template += "#dialog"
-    return render(request, template, {"title": title, "message": message, **context}, status=status)
+    is_htmx = bool(getattr(request, "htmx", False))
+    template = "error.html#dialog" if is_htmx else "error.html"
+    response = render(
+        request, template, {"title": title, "message": message, **context}, status=status
+    )
+    patch_vary_headers(response, ["HX-Request"])
+    if is_htmx:
+        # Whatever element asked, the refusal opens as a dialog of its own.
+        response = reswap(retarget(response, DIALOG_SLOT), "innerHTML")
+    return response
 
 
 @requires_csrf_token

@@ -86,6 +86,16 @@
     document.querySelectorAll("dialog[open]").forEach(function (dialog) { dialog.close(); });
   });
 
+  // A refusal (4xx/5xx) that the server sends as a dialog is ours to show.
+  // Stop it here, before django-htmx's DEBUG helper (listening on document)
+  // replaces the whole page with it.
+  document.documentElement.addEventListener("htmx:beforeOnLoad", function (event) {
+    var xhr = event.detail.xhr;
+    if (xhr.status >= 400 && xhr.getResponseHeader("HX-Retarget") === "#dialog-slot") {
+      event.stopPropagation();
+    }
+  });
+
   htmx.onLoad(function (element) {
     enhanceMenus(element);
     openDialogs(element);

@@ -141,7 +141,10 @@ def test_the_same_flow_works_without_javascript(page_without_js, live_server, ja
     page = page_without_js
     sign_in(page, live_server)
     page.goto(f"{live_server.url}/clients/{jane.pk}/")
-    # Without JavaScript the Quick Actions menu is a plain list of links.
+    # Without JavaScript the Quick Actions menu is a plain list of links, and
+    # there is no button that would do nothing.
+    expect(page.get_by_role("button", name="Quick Actions")).to_have_count(0)
+    expect(page.get_by_role("list", name="Quick Actions")).to_be_visible()
     page.get_by_role("link", name="Make Inactive").click()
     expect(page).to_have_url(re.compile(rf"/clients/{jane.pk}/deactivate/$"))
     expect(page.get_by_role("heading", name="Make Inactive")).to_be_visible()
@@ -185,3 +188,49 @@ def test_on_a_phone_the_pages_fit_and_the_dialog_is_usable(phone_page, live_serv
     assert box["x"] >= 0 and box["x"] + box["width"] <= 390
     dialog.get_by_role("button", name="Make Inactive").click()
     expect(page.get_by_role("status")).to_contain_text("Made inactive.")
+
+
+def test_reactivate_dialog_is_keyboard_operable(page, live_server):
+    client = factories.InactiveClientFactory(name="Away Client")
+    sign_in(page, live_server)
+    page.goto(f"{live_server.url}/clients/{client.pk}/")
+    page.get_by_role("button", name="Quick Actions").focus()
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("link", name="Edit details")).to_be_focused()
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("link", name="Re-Activate")).to_be_focused()
+    page.keyboard.press("Enter")
+    dialog = page.get_by_role("dialog", name="Re-Activate")
+    expect(dialog).to_be_visible()
+    expect(dialog.get_by_label("Reason (optional, for the history)")).to_be_focused()
+    page.keyboard.press("Escape")
+    expect(dialog).to_be_hidden()
+    expect(page.get_by_role("button", name="Quick Actions")).to_be_focused()
+    client.refresh_from_db()
+    assert not client.is_active
+
+
+@pytest.mark.parametrize("debug", [False, True], ids=["debug-off", "debug-on"])
+def test_a_refused_confirmation_shows_why_in_a_dialog(page, live_server, jane, settings, debug):
+    """A CSRF failure (the form expired) comes back as a dialog that says what
+    happened, also in DEBUG, where django-htmx's helper would otherwise replace
+    the whole page with the response."""
+    settings.DEBUG = debug
+    sign_in(page, live_server)
+    page.goto(f"{live_server.url}/clients/{jane.pk}/")
+    page.get_by_role("button", name="Quick Actions").click()
+    page.get_by_role("link", name="Make Inactive").click()
+    dialog = page.get_by_role("dialog", name="Make Inactive")
+    expect(dialog).to_be_visible()
+    page.context.clear_cookies(name="csrftoken")
+
+    dialog.get_by_role("button", name="Make Inactive").click()
+
+    refusal = page.get_by_role("alertdialog", name="This form has expired")
+    expect(refusal).to_be_visible()
+    expect(refusal).to_contain_text("Nothing was changed")
+    expect(page.get_by_role("heading", name="Jane Cooper", level=1)).to_be_visible()
+    refusal.get_by_role("link", name="Close").click()
+    expect(refusal).to_be_hidden()
+    jane.refresh_from_db()
+    assert jane.is_active
