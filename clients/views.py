@@ -121,6 +121,7 @@ def client_update(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, f"Saved {client.name}'s details.")
             return redirect(client)
+        client.refresh_from_db()  # the page shows what is saved; the form what was typed
     status = 400 if request.method == "POST" else 200
     return render(request, "clients/form.html", {"form": form, "client": client}, status=status)
 
@@ -148,7 +149,9 @@ def _status_changed_response(request: HtmxHttpRequest, client: Client) -> HttpRe
     if not request.htmx:
         return redirect(client)
     client = _get_client(client.pk)
-    response = render(request, "clients/profile.html#profile", _profile_context(request, client))
+    response = render(
+        request, "clients/profile.html#status-changed", _profile_context(request, client)
+    )
     response = retarget(response, "#profile")
     response = reswap(response, "outerHTML")
     return trigger_client_event(response, "petcare:dialog-close", after="settle")
