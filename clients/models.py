@@ -28,7 +28,7 @@ class Client(models.Model):
     email = models.EmailField(blank=True)
     phone = models.CharField(max_length=40, blank=True)
     # The phone number's digits only, so "555 0101" finds "(555) 010-1".
-    phone_digits = models.CharField(max_length=40, blank=True, editable=False, db_index=True)
+    phone_digits = models.CharField(max_length=40, blank=True, editable=False)
     address = models.TextField(blank=True)
     notes = models.TextField(blank=True)
     is_active = models.BooleanField(default=True)

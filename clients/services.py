@@ -6,6 +6,7 @@ from datetime import datetime
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.db.models import F
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 from scheduling.services import delete_client_templates, delete_upcoming_events
@@ -53,7 +54,10 @@ CLIENT_FIELDS = ("name", "email", "phone", "address", "notes")
 def _find_email_owner(email: str, *, exclude_pk: int | None = None) -> Client | None:
     if not email:
         return None
-    others = Client.objects.filter(email=email.strip().lower())
+    # Through lower(email), the expression of the unique index.
+    others = Client.objects.alias(email_lower=Lower("email")).filter(
+        email_lower=email.strip().lower()
+    )
     if exclude_pk is not None:
         others = others.exclude(pk=exclude_pk)
     return others.first()

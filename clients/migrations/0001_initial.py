@@ -18,7 +18,7 @@ class Migration(migrations.Migration):
                 ('name', models.CharField(max_length=200)),
                 ('email', models.EmailField(blank=True, max_length=254)),
                 ('phone', models.CharField(blank=True, max_length=40)),
-                ('phone_digits', models.CharField(blank=True, db_index=True, editable=False, max_length=40)),
+                ('phone_digits', models.CharField(blank=True, editable=False, max_length=40)),
                 ('address', models.TextField(blank=True)),
                 ('notes', models.TextField(blank=True)),
                 ('is_active', models.BooleanField(default=True)),

@@ -722,3 +722,36 @@ def test_two_concurrent_make_inactive_deactivate_once(roles):
     assert (len(succeeded), len(refused)) == (1, 1), outcomes
     assert succeeded[0].events_removed == 3
     assert ClientStatusChange.objects.filter(client=client).count() == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_an_email_taken_by_a_concurrent_request_is_still_a_duplicate_email():
+    """The check before saving can lose a race; the database's unique index
+    then refuses, and the refusal still names the client that won."""
+    from django.db.models.signals import pre_save
+
+    winner = []
+
+    def insert_from_another_connection():
+        try:
+            winner.append(Client.objects.create(name="Winner", email="race@example.com"))
+        finally:
+            connection.close()
+
+    def concurrent_insert(sender, instance, **kwargs):
+        # Another request commits the same email between our check and our save.
+        if instance.name == "Loser":
+            other = threading.Thread(target=insert_from_another_connection)
+            other.start()
+            other.join()
+
+    pre_save.connect(concurrent_insert, sender=Client, dispatch_uid="race")
+    try:
+        with pytest.raises(DuplicateClientEmail) as refused:
+            create_client(name="Loser", email="race@example.com")
+    finally:
+        pre_save.disconnect(sender=Client, dispatch_uid="race")
+
+    assert refused.value.existing == winner[0]
+    assert not Client.objects.filter(name="Loser").exists()
