@@ -101,9 +101,24 @@ def update_client(client: Client, **changes) -> Client:
     return _save_checked(client)
 
 
-def _raise_auth_epoch(client: Client) -> None:
-    # Ends every session (and, later, every link) of the client's logins.
-    get_user_model().objects.filter(client=client).update(auth_epoch=F("auth_epoch") + 1)
+def _change_status(
+    locked: Client, *, is_active: bool, actor, now: datetime, **history
+) -> ClientStatusChange:
+    """Set the locked client's status, end its logins' sessions and record the change."""
+    locked.is_active = is_active
+    locked.deactivated_at = None if is_active else now
+    locked.deactivated_by = None if is_active else actor
+    locked.save(update_fields=["is_active", "deactivated_at", "deactivated_by", "updated_at"])
+    # The auth epoch is part of the session hash: every session (and, later,
+    # every link) of the client's logins from before this change ends.
+    get_user_model().objects.filter(client=locked).update(auth_epoch=F("auth_epoch") + 1)
+    return ClientStatusChange.objects.create(
+        client=locked,
+        action=StatusAction.REACTIVATED if is_active else StatusAction.DEACTIVATED,
+        actor=actor,
+        changed_at=now,
+        **history,
+    )
 
 
 def deactivate_client(
@@ -129,16 +144,11 @@ def deactivate_client(
             delete_upcoming_events(client=locked, now=now) if delete_future_events else 0
         )
         templates_removed = delete_client_templates(client=locked) if delete_templates else 0
-        locked.is_active = False
-        locked.deactivated_at = now
-        locked.deactivated_by = actor
-        locked.save(update_fields=["is_active", "deactivated_at", "deactivated_by", "updated_at"])
-        _raise_auth_epoch(locked)
-        change = ClientStatusChange.objects.create(
-            client=locked,
-            action=StatusAction.DEACTIVATED,
+        change = _change_status(
+            locked,
+            is_active=False,
             actor=actor,
-            changed_at=now,
+            now=now,
             delete_future_events=delete_future_events,
             delete_templates=delete_templates,
             events_removed=events_removed,
@@ -164,16 +174,5 @@ def reactivate_client(
         if locked.is_active:
             raise ClientAlreadyActive(locked)
         now = now or timezone.now()
-        locked.is_active = True
-        locked.deactivated_at = None
-        locked.deactivated_by = None
-        locked.save(update_fields=["is_active", "deactivated_at", "deactivated_by", "updated_at"])
-        _raise_auth_epoch(locked)
-        change = ClientStatusChange.objects.create(
-            client=locked,
-            action=StatusAction.REACTIVATED,
-            actor=actor,
-            changed_at=now,
-            reason=reason.strip(),
-        )
+        change = _change_status(locked, is_active=True, actor=actor, now=now, reason=reason.strip())
     return Reactivation(client=locked, status_change=change)
