@@ -156,3 +156,36 @@ class ClientStatusChange(models.Model):
         return (
             f"{self.client} {self.get_action_display().lower()} at {self.changed_at:%Y-%m-%d %H:%M}"
         )
+
+
+class ApiTokenQuerySet(models.QuerySet):
+    def usable(self, *, now):
+        return self.filter(revoked_at__isnull=True, expires_at__gt=now)
+
+
+class ApiToken(models.Model):
+    """A sign-in of the client app. Only a hash of the token is stored; the
+    token itself is shown once, to the app that signed in."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    key_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ApiTokenQuerySet.as_manager()
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "revoked_at"], name="api_token_user_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(expires_at__gt=models.F("created_at")),
+                name="api_token_expires_after_creation",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"App token of {self.user_id} from {self.created_at:%Y-%m-%d}"

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from scheduling.services import delete_client_templates, delete_upcoming_events
 
-from .models import Client, ClientStatusChange, StatusAction
+from .models import ApiToken, Client, ClientStatusChange, StatusAction
 
 
 class ClientAlreadyInactive(Exception):
@@ -112,6 +112,10 @@ def _change_status(
     # The auth epoch is part of the session hash: every session (and, later,
     # every link) of the client's logins from before this change ends.
     get_user_model().objects.filter(client=locked).update(auth_epoch=F("auth_epoch") + 1)
+    if not is_active:
+        # The app's tokens die with the sessions (they stay dead after a
+        # Re-Activate: the app signs in again).
+        ApiToken.objects.filter(user__client=locked, revoked_at__isnull=True).update(revoked_at=now)
     return ClientStatusChange.objects.create(
         client=locked,
         action=StatusAction.REACTIVATED if is_active else StatusAction.DEACTIVATED,

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpResponse
 from django.shortcuts import resolve_url
+from django.urls import reverse
 from django.utils.cache import patch_cache_control
 
 
@@ -21,13 +22,13 @@ class HtmxLoginRedirectMiddleware:
         response = self.get_response(request)
         htmx = getattr(request, "htmx", False)
         if htmx and response.status_code == 302:
-            login_url = resolve_url(settings.LOGIN_URL)
-            if urlsplit(response["Location"]).path == login_url:
+            login_url = urlsplit(response["Location"]).path
+            if login_url in {resolve_url(settings.LOGIN_URL), reverse("portal:login")}:
                 # Back to the page the person was on, not to the URL of the
                 # fragment htmx was fetching.
                 back_to = htmx.current_url_abs_path or request.get_full_path()
                 redirect = HttpResponse(status=204)
-                redirect["HX-Redirect"] = redirect_to_login(back_to).url
+                redirect["HX-Redirect"] = redirect_to_login(back_to, login_url).url
                 return redirect
         return response
 

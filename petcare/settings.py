@@ -6,6 +6,7 @@ ALLOWED_HOSTS and turns on every HTTPS setting.
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import parse_qsl, unquote, urlsplit
 
@@ -86,6 +87,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_htmx",
+    "axes",
+    "ninja",
     "petcare",
     "clients",
     "scheduling",
@@ -101,6 +104,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "axes.middleware.AxesMiddleware",
     "petcare.middleware.HtmxLoginRedirectMiddleware",
     "petcare.middleware.NoStoreHtmlMiddleware",
 ]
@@ -134,6 +138,13 @@ else:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "petcare.User"
+# django-axes first, to refuse a throttled sign-in before any password is
+# hashed; then the one backend that checks credentials and refuses the
+# logins of inactive clients.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "clients.backends.ClientAwareBackend",
+]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "clients:list"
 LOGOUT_REDIRECT_URL = "login"
@@ -176,6 +187,30 @@ MAILERS = {"default": _default_mailer}
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", BUSINESS_EMAIL)
 
 CSRF_FAILURE_VIEW = "petcare.views.csrf_failure"
+
+# Failed sign-ins are throttled per account (email lower-cased) and, apart,
+# per address: 5 failures in 15 minutes lock that account or that address
+# out for 15 minutes, on the staff, portal and app sign-ins alike.
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_USERNAME_CALLABLE = "petcare.throttling.username_from_request"
+AXES_LOCKOUT_CALLABLE = "petcare.throttling.lockout_response"
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False
+# Behind a proxy, the client address is the one it puts first in
+# X-Forwarded-For (AXES_IPWARE_PROXY_COUNT says how many proxies to trust).
+AXES_IPWARE_PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0")) or None
+AXES_IPWARE_META_PRECEDENCE_ORDER = (
+    ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if AXES_IPWARE_PROXY_COUNT else ["REMOTE_ADDR"]
+)
+
+# Password-reset and invitation links stay valid for three days; the auth
+# epoch in their hash voids them at Make Inactive and Re-Activate.
+PASSWORD_RESET_TIMEOUT = 3 * 24 * 3600
+API_TOKEN_LIFETIME = timedelta(days=int(os.environ.get("API_TOKEN_LIFETIME_DAYS", "30")))
+# Opening hours for service requests from clients, "HH:MM-HH:MM" (empty: any time).
+BUSINESS_OPENING_HOURS = os.environ.get("BUSINESS_OPENING_HOURS", "07:00-20:00")
 
 # A strict Content-Security-Policy on every page: only our own files, scripts
 # only with the per-request nonce, no inline script or style.

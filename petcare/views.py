@@ -9,7 +9,7 @@ from django.views.decorators.csrf import requires_csrf_token
 from django.views.decorators.http import require_GET
 from django_htmx.http import reswap, retarget
 
-from .access import ClientLoginOnStaffPage
+from .access import ClientLoginOnStaffPage, StaffLoginOnPortalPage
 
 # The element of every staff page that htmx fills with a dialog.
 DIALOG_SLOT = "#dialog-slot"
@@ -115,7 +115,9 @@ def permission_denied(request, exception=None):
     return _error_page(
         request,
         403,
-        client_on_staff_page=is_client or isinstance(exception, ClientLoginOnStaffPage),
+        client_on_staff_page=isinstance(exception, ClientLoginOnStaffPage)
+        or (is_client and not request.path.startswith("/portal/")),
+        staff_on_portal_page=isinstance(exception, StaffLoginOnPortalPage),
         show_signin=not (user and user.is_authenticated),
     )
 

@@ -39,6 +39,24 @@ def fast_password_hasher(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def no_throttling(settings):
+    """Every test signs in from 127.0.0.1; only the throttling tests count
+    failures (they ask for the ``throttling`` fixture)."""
+    settings.AXES_ENABLED = False
+
+
+@pytest.fixture
+def throttling(settings, db):
+    from axes.models import AccessAttempt, AccessFailureLog
+
+    settings.AXES_ENABLED = True
+    AccessAttempt.objects.all().delete()
+    AccessFailureLog.objects.all().delete()
+    yield
+    AccessAttempt.objects.all().delete()
+
+
 @pytest.fixture
 def roles(django_db_blocker):
     """The groups of the data migration; transactional tests flush them."""

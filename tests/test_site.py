@@ -28,7 +28,7 @@ def test_staff_sign_in_page(client):
     assert response.status_code == 200
     html = response.content.decode()
     assert "<h1>Staff sign-in</h1>" in html
-    assert 'href="/portal/"' in html
+    assert 'href="/portal/signin/"' in html
 
 
 def test_staff_sign_in_is_case_insensitive_and_lands_on_clients(client, office_manager):
@@ -53,7 +53,7 @@ def test_staff_sign_in_refuses_a_client_login_with_a_link_to_the_portal(client, 
     assert response.status_code == 200
     html = response.content.decode()
     assert "This sign-in is for the business&#x27;s staff." in html
-    assert '<a href="/portal/">Go to the client portal</a>' in html
+    assert '<a href="/portal/signin/">Go to the client portal</a>' in html
     assert "_auth_user_id" not in client.session
 
 
@@ -70,7 +70,7 @@ def test_a_client_login_on_any_staff_page_gets_a_403_that_links_to_the_portal(cl
     for url in (reverse("clients:list"), reverse("scheduling:schedule")):
         response = client.get(url)
         assert response.status_code == 403
-        assert 'href="/portal/"' in response.content.decode()
+        assert 'href="/portal/signin/"' in response.content.decode()
 
 
 def test_sign_out_is_a_post_and_says_so(manager_client):
@@ -92,9 +92,9 @@ def test_home_goes_to_the_client_list(manager_client):
     assert manager_client.get("/")["Location"] == reverse("clients:list")
 
 
-def test_the_portal_front_door_names_the_business(client, settings):
+def test_the_portal_sign_in_names_the_business(client, settings):
     settings.BUSINESS_NAME = "Waggy Walks"
-    html = client.get(reverse("portal:home")).content.decode()
+    html = client.get(reverse("portal:login")).content.decode()
     assert "Waggy Walks" in html
     assert 'href="/signin/"' in html
 

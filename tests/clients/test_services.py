@@ -465,8 +465,8 @@ def test_make_inactive_runs_the_same_queries_whatever_the_number_of_events_and_t
     client = _client_with_schedule(now, upcoming_events=upcoming_events, templates=templates)
 
     # SAVEPOINT, lock, DELETE visits, DELETE templates, UPDATE client, UPDATE logins,
-    # INSERT history, RELEASE.
-    with django_assert_num_queries(8) as captured:
+    # UPDATE (revoke) app tokens, INSERT history, RELEASE.
+    with django_assert_num_queries(9) as captured:
         result = deactivate_client(client, actor=office_manager, now=now)
 
     assert result.events_removed == upcoming_events

@@ -321,7 +321,7 @@ def test_a_signed_in_client_gets_a_403_page_that_links_to_the_portal(client, rol
         assert response.status_code == 403
         html = response.content.decode()
         assert "signed in as a client" in html
-        assert 'href="/portal/"' in html
+        assert 'href="/portal/signin/"' in html
     assert snapshot(jane) == before
 
 

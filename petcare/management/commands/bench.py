@@ -29,7 +29,7 @@ from django.test.utils import CaptureQueriesContext, override_settings
 from django.urls import reverse
 from django.utils import timezone
 
-from clients.models import Client, ClientStatusChange, Pet, StatusAction, phone_digits
+from clients.models import ApiToken, Client, ClientStatusChange, Pet, StatusAction, phone_digits
 from clients.services import deactivate_client
 from petcare import roles
 from petcare.demo_data import migrate_if_needed
@@ -287,7 +287,8 @@ def _raw_deactivate(*, client_id: int, actor_id: int, now: datetime) -> tuple[in
     """Make Inactive's statements by hand: lock the client row, delete the
     upcoming visits and the templates (the database cascades to their pets and
     empties the visits' template link), mark the client inactive, raise the
-    logins' auth epoch, record the change. In a transaction, like the service."""
+    logins' auth epoch, revoke their app tokens, record the change. In a
+    transaction, like the service."""
     qn = connection.ops.quote_name
     client_table = qn(Client._meta.db_table)
     when = connection.ops.adapt_datetimefield_value(now)
@@ -316,6 +317,11 @@ def _raw_deactivate(*, client_id: int, actor_id: int, now: datetime) -> tuple[in
             f"UPDATE {qn(User._meta.db_table)} SET auth_epoch = auth_epoch + 1 "
             "WHERE client_id = %s",
             [client_id],
+        )
+        cursor.execute(
+            f"UPDATE {qn(ApiToken._meta.db_table)} SET revoked_at = %s WHERE revoked_at IS NULL "
+            f"AND user_id IN (SELECT id FROM {qn(User._meta.db_table)} WHERE client_id = %s)",
+            [when, client_id],
         )
         cursor.execute(
             f"INSERT INTO {qn(ClientStatusChange._meta.db_table)} (client_id, action, actor_id, "

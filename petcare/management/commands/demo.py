@@ -63,7 +63,7 @@ class Command(BaseCommand):
             self.stdout.write("Demo data already loaded; sign-ins and passwords checked.")
         self.stdout.write("")
         self.stdout.write(f"Petcare demo: {url}")
-        for label, name in [("Staff sign-in", "login"), ("Client portal", "portal:home")]:
+        for label, name in [("Staff sign-in", "login"), ("Client portal", "portal:login")]:
             self.stdout.write(f"  {label}: {url.rstrip('/')}{reverse(name)}")
         self.stdout.write("")
         rows = [("Email", "Role", "Password")]

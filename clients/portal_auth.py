@@ -1,0 +1,170 @@
+"""Signing in to the client portal, passwords and invitations.
+
+The doors of an inactive client: the sign-in says the account is no longer
+active only to the right password (every other failure reads and costs the
+same), password reset and invitations send nothing and their links do
+nothing, and sessions end at the next request (see petcare.access).
+"""
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm, SetPasswordForm
+from django.core.exceptions import ValidationError
+from django.shortcuts import render
+from django.urls import reverse_lazy
+from django.utils.decorators import method_decorator
+
+from petcare.access import INACTIVE_NOTICE, client_login_required
+from petcare.tokens import invitation_token, password_reset_token
+
+from .backends import INACTIVE_CLIENT_FLAG
+
+
+def inactive_message() -> str:
+    return (
+        "Your account is no longer active. To use the portal again, contact "
+        f"{settings.BUSINESS_NAME} at {settings.BUSINESS_PHONE} or {settings.BUSINESS_EMAIL}."
+    )
+
+
+class PortalAuthenticationForm(AuthenticationForm):
+    """The portal sign-in: refuses staff logins (pointing them to the staff
+    sign-in) and tells an inactive client, with the right password only, why."""
+
+    username = forms.EmailField(label="Email")
+
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "invalid_login": "That email and password don't match an account. "
+        "Check them and try again, or reset your password.",
+        "staff_login": "This sign-in is for clients. Staff sign in at the staff sign-in.",
+    }
+
+    def clean_username(self) -> str:
+        return self.cleaned_data["username"].strip().lower()
+
+    def get_invalid_login_error(self):
+        if self.request is not None and getattr(self.request, INACTIVE_CLIENT_FLAG, False):
+            return ValidationError(inactive_message(), code="inactive")
+        return super().get_invalid_login_error()
+
+    def confirm_login_allowed(self, user) -> None:
+        super().confirm_login_allowed(user)
+        if user.client_id is None:
+            raise ValidationError(self.error_messages["staff_login"], code="staff_login")
+
+    @property
+    def refused_staff_login(self) -> bool:
+        return self.has_error("__all__", "staff_login")
+
+
+class PortalLoginView(auth_views.LoginView):
+    template_name = "portal/login.html"
+    authentication_form = PortalAuthenticationForm
+    next_page = reverse_lazy("portal:dashboard")
+
+    def get_default_redirect_url(self):
+        return str(self.next_page)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        # Shown once, after a session ended because the client was made inactive.
+        if self.request.session.pop(INACTIVE_NOTICE, False):
+            context["inactive_notice"] = True
+            context["inactive_message"] = inactive_message()
+        return context
+
+
+class PortalLogoutView(auth_views.LogoutView):
+    next_page = reverse_lazy("portal:login")
+
+    def post(self, request, *args, **kwargs):
+        response = super().post(request, *args, **kwargs)
+        messages.info(request, "You have signed out.")
+        return response
+
+
+@method_decorator(client_login_required, name="dispatch")
+class PortalPasswordChangeView(auth_views.PasswordChangeView):
+    template_name = "portal/password_change.html"
+    success_url = reverse_lazy("portal:profile")
+    extra_context = {"cancel_url": reverse_lazy("portal:profile")}
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        messages.success(self.request, "Your password has been changed.")
+        return response
+
+
+class ActiveClientPasswordResetForm(PasswordResetForm):
+    """Sends a link only to the login of an active client; for an inactive
+    client, a staff login or an unknown email it sends nothing, and the page
+    that follows is the same."""
+
+    def get_users(self, email):
+        return [user for user in super().get_users(email) if _is_active_client_login(user)]
+
+
+class PortalPasswordResetView(auth_views.PasswordResetView):
+    template_name = "portal/password_reset.html"
+    email_template_name = "portal/email/password_reset.txt"
+    subject_template_name = "portal/email/password_reset_subject.txt"
+    form_class = ActiveClientPasswordResetForm
+    token_generator = password_reset_token
+    success_url = reverse_lazy("portal:password_reset_done")
+    extra_email_context = {"business_name": settings.BUSINESS_NAME}
+
+
+class PortalPasswordResetDoneView(auth_views.PasswordResetDoneView):
+    template_name = "portal/password_reset_done.html"
+
+
+class PortalPasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    template_name = "portal/password_set.html"
+    token_generator = password_reset_token
+    success_url = reverse_lazy("portal:password_reset_complete")
+    extra_context = {"title": "Choose a new password"}
+
+    def get_user(self, uidb64):
+        # A client made inactive after the link was sent no longer matches the
+        # token (its epoch moved); this also keeps staff resets off the portal.
+        user = super().get_user(uidb64)
+        return user if user is not None and _is_active_client_login(user) else None
+
+
+class PortalPasswordResetCompleteView(auth_views.PasswordResetCompleteView):
+    template_name = "portal/password_reset_complete.html"
+
+
+class AcceptInvitationView(auth_views.PasswordResetConfirmView):
+    """The link of an invitation: choose a password, then sign in. For a
+    client made inactive since, it does nothing but say so."""
+
+    template_name = "portal/password_set.html"
+    token_generator = invitation_token
+    form_class = SetPasswordForm
+    success_url = reverse_lazy("portal:login")
+    reset_url_token = "set-password"
+    extra_context = {"title": "Welcome! Choose a password", "invitation": True}
+
+    def dispatch(self, *args, **kwargs):
+        user = self.get_user(kwargs["uidb64"])
+        if user is not None and user.client is not None and not user.client.is_active:
+            return render(
+                self.request,
+                "portal/invitation_inactive.html",
+                {"inactive_message": inactive_message()},
+                status=403,
+            )
+        return super().dispatch(*args, **kwargs)
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        messages.success(self.request, "Your password is set. Sign in to see your visits.")
+        return response
+
+
+def _is_active_client_login(user) -> bool:
+    return user.client_id is not None and user.client.is_active
