@@ -47,6 +47,17 @@ class ClientProfile:
     templates: list
     history: list[ClientStatusChange]
     history_total: int
+    portal_login: object | None = None
+
+    @property
+    def can_be_invited(self) -> bool:
+        """An active client with an email whose login (if any) has no password yet."""
+        login = self.portal_login
+        return (
+            self.client.is_active
+            and bool(self.client.email)
+            and (login is None or not login.has_usable_password())
+        )
 
     @property
     def has_templates(self) -> bool:
@@ -75,4 +86,5 @@ def get_client_profile(*, client: Client, now: datetime) -> ClientProfile:
         templates=list(client_templates(client=client)),
         history=list(history[:PROFILE_SECTION_SIZE]),
         history_total=history.count(),
+        portal_login=client.logins.order_by("pk").first(),
     )

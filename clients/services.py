@@ -2,13 +2,24 @@
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import Group
+from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.db.models.functions import Lower
+from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 
+from petcare import roles
+from petcare.tokens import invitation_token
 from scheduling.services import delete_client_templates, delete_upcoming_events
 
 from .models import ApiToken, Client, ClientStatusChange, StatusAction
@@ -26,6 +37,16 @@ class ClientAlreadyActive(Exception):
         super().__init__(f"{client} is already active.")
 
 
+class ClientInactive(Exception):
+    def __init__(self, client: Client):
+        self.client = client
+        super().__init__(f"{client} is inactive.")
+
+
+class CannotInvite(Exception):
+    """The client can't be invited to the portal; the message says why and what to do."""
+
+
 class DuplicateClientEmail(Exception):
     """Another client (active or inactive) already uses this email."""
 
@@ -40,6 +61,13 @@ class Deactivation:
     status_change: ClientStatusChange
     events_removed: int
     templates_removed: int
+
+
+@dataclass(frozen=True)
+class Invitation:
+    client: Client
+    login: AbstractBaseUser
+    link: str
 
 
 @dataclass(frozen=True)
@@ -180,3 +208,65 @@ def reactivate_client(
         now = now or timezone.now()
         change = _change_status(locked, is_active=True, actor=actor, now=now, reason=reason.strip())
     return Reactivation(client=locked, status_change=change)
+
+
+def invite_client(client: Client, *, actor, build_url) -> Invitation:
+    """Give an active client a portal login and email it a one-time link to
+    choose a password. Refused (CannotInvite, ClientInactive) when the client
+    is inactive, has no email, or already has a login with a password. The
+    email leaves only once the transaction has committed.
+
+    ``build_url(path)`` makes the absolute link (the view passes
+    ``request.build_absolute_uri``)."""
+    User = get_user_model()
+    with transaction.atomic():
+        locked = Client.objects.select_for_update(of=("self",)).get(pk=client.pk)
+        if not locked.is_active:
+            raise ClientInactive(locked)
+        if not locked.email:
+            raise CannotInvite(
+                f"{locked.name} has no email address. Add one with Edit details, then invite."
+            )
+        login = User.objects.filter(email=locked.email).first()
+        if login is not None and login.client_id != locked.pk:
+            raise CannotInvite(
+                f"The email {locked.email} already belongs to another login. "
+                "Change the client's email, or ask an admin."
+            )
+        if login is not None and login.has_usable_password():
+            raise CannotInvite(
+                f"{locked.name} already has a portal login. They can reset their "
+                "password from the portal's sign-in page."
+            )
+        if login is None:
+            login = User(email=locked.email, client=locked)
+            login.set_unusable_password()
+            login.full_clean(exclude=["password"])
+            login.save()
+            login.groups.add(Group.objects.get(name=roles.CLIENT))
+        link = build_url(
+            reverse(
+                "portal:accept_invitation",
+                kwargs={
+                    "uidb64": urlsafe_base64_encode(force_bytes(login.pk)),
+                    "token": invitation_token.make_token(login),
+                },
+            )
+        )
+        transaction.on_commit(partial(_send_invitation, login=login, link=link))
+    return Invitation(client=locked, login=login, link=link)
+
+
+def _send_invitation(*, login, link: str) -> None:
+    business = {
+        "name": settings.BUSINESS_NAME,
+        "phone": settings.BUSINESS_PHONE,
+        "email": settings.BUSINESS_EMAIL,
+    }
+    context = {"login": login, "client": login.client, "link": link, "business": business}
+    send_mail(
+        subject=render_to_string("clients/email/invitation_subject.txt", context).strip(),
+        message=render_to_string("clients/email/invitation.txt", context),
+        from_email=None,
+        recipient_list=[login.email],
+    )

@@ -11,6 +11,7 @@ urlpatterns = [
     path("<int:pk>/edit/", views.client_update, name="edit"),
     path("<int:pk>/deactivate/", views.client_deactivate, name="deactivate"),
     path("<int:pk>/reactivate/", views.client_reactivate, name="reactivate"),
+    path("<int:pk>/invite/", views.client_invite, name="invite"),
     path("<int:pk>/upcoming/", views.client_upcoming, name="upcoming"),
     path("<int:pk>/history/", views.client_history, name="history"),
 ]

@@ -1,5 +1,6 @@
 """Staff screens of the client lifecycle."""
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
@@ -216,6 +217,33 @@ def client_reactivate(request: HtmxHttpRequest, pk: int) -> HttpResponse:
             request,
             f"Re-activated {client.name}. Their logins can sign in again; "
             "removed services and templates do not come back by themselves.",
+        )
+    return _status_changed_response(request, client)
+
+
+@require_http_methods(["GET", "POST"])
+@staff_member_required
+@permission_required("clients.change_client", raise_exception=True)
+@vary_on_headers("HX-Request")
+def client_invite(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    """GET: confirm Invite to portal (a dialog for htmx, else a page). POST: send it."""
+    client = _get_client(pk)
+    form = forms.Form(request.POST if request.method == "POST" else None)
+    if request.method == "GET":
+        return _confirm_page(request, client=client, form=form, action="invite")
+    try:
+        services.invite_client(client, actor=request.user, build_url=request.build_absolute_uri)
+    except services.ClientInactive:
+        messages.error(
+            request, f"{client.name} is inactive: re-activate them before inviting them."
+        )
+    except services.CannotInvite as refusal:
+        messages.error(request, str(refusal))
+    else:
+        messages.success(
+            request,
+            f"Invitation sent to {client.email}. The link works for three days; "
+            "send a new one from here if it expires.",
         )
     return _status_changed_response(request, client)
 

@@ -203,8 +203,9 @@ def test_the_profile_costs_the_same_whatever_the_number_of_visits(
     EventPet.objects.bulk_create(EventPet(event=event, pet=pet) for event in events for pet in pets)
     ClientStatusChangeFactory.create_batch(history, client=client, actor=actor)
 
-    # Pets; the next visits, their pets, their total; templates, their pets; history, its total.
-    with django_assert_num_queries(8):
+    # Pets; the next visits, their pets, their total; templates, their pets; history, its
+    # total; the portal login.
+    with django_assert_num_queries(9):
         profile = get_client_profile(client=client, now=now)
         visits_shown = [
             (event.service_type, event.sitter, event.client, list(event.pets.all()))

@@ -461,8 +461,8 @@ def test_profile_costs_the_same_number_of_queries_whatever_the_data_size(
     )
     factories.ClientStatusChangeFactory.create_batch(changes, client=client, actor=office_manager)
     # session, user, client, pets, upcoming + their pets, upcoming count,
-    # templates + their pets, history, history count, permission lookups (2).
-    profile_queries(manager_client, client, django_assert_num_queries, 13)
+    # templates + their pets, history, history count, portal login, permissions (2).
+    profile_queries(manager_client, client, django_assert_num_queries, 14)
 
 
 # The client list --------------------------------------------------------------
