@@ -20,7 +20,7 @@ from django.utils.http import urlsafe_base64_encode
 
 from petcare import roles
 from petcare.tokens import invitation_token
-from scheduling.services import delete_client_templates, delete_upcoming_events
+from scheduling.services import ClientInactive, delete_client_templates, delete_upcoming_events
 
 from .models import ApiToken, Client, ClientStatusChange, StatusAction
 
@@ -35,12 +35,6 @@ class ClientAlreadyActive(Exception):
     def __init__(self, client: Client):
         self.client = client
         super().__init__(f"{client} is already active.")
-
-
-class ClientInactive(Exception):
-    def __init__(self, client: Client):
-        self.client = client
-        super().__init__(f"{client} is inactive.")
 
 
 class CannotInvite(Exception):

@@ -1,0 +1,39 @@
+"""Reads of the client portal: a signed-in client's own data, in a fixed
+number of queries however many visits the client has."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import QuerySet
+
+from scheduling.models import ScheduledEvent
+from scheduling.selectors import client_visits_for_portal
+
+from .models import Client, Pet
+
+DASHBOARD_VISITS = 20
+
+
+@dataclass(frozen=True)
+class PortalDashboard:
+    upcoming: list[ScheduledEvent]
+    upcoming_total: int
+    pets: list[Pet]
+
+    @property
+    def more_visits(self) -> int:
+        return self.upcoming_total - len(self.upcoming)
+
+
+def client_pets(*, client: Client) -> QuerySet[Pet]:
+    return client.pets.order_by("name", "pk")
+
+
+def get_portal_dashboard(*, client: Client, now: datetime) -> PortalDashboard:
+    """The dashboard: the client's next visits (with their total) and pets."""
+    visits = client_visits_for_portal(client=client, now=now)
+    return PortalDashboard(
+        upcoming=list(visits[:DASHBOARD_VISITS]),
+        upcoming_total=visits.count(),
+        pets=list(client_pets(client=client)),
+    )

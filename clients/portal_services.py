@@ -1,0 +1,50 @@
+"""Writes a client makes on its own account from the portal."""
+
+from django.contrib.auth import get_user_model
+from django.db import IntegrityError, transaction
+
+from scheduling.services import ClientInactive
+
+from .models import Client
+from .services import DuplicateClientEmail, update_client
+
+
+class EmailUnavailable(Exception):
+    """Another client or another login uses this email. Unlike
+    DuplicateClientEmail it carries nothing about who: the portal names no one."""
+
+
+def update_own_details(user, **changes) -> Client:
+    """A client edits its own contact details (update_client's fields). When
+    the email changes, the login that signs in with the client's email (the
+    acting login when the client had none) follows it, in the same
+    transaction. An email used by another client, or by a login that isn't
+    this client's, is refused with EmailUnavailable; an inactive client with
+    ClientInactive."""
+    User = get_user_model()
+    with transaction.atomic():
+        client = Client.objects.select_for_update(of=("self",)).get(pk=user.client_id)
+        if not client.is_active:
+            raise ClientInactive(client)
+        old_email = client.email
+        new_email = (changes.get("email", old_email) or "").strip().lower()
+        email_changes = bool(new_email) and new_email != old_email
+        login_owner = None
+        if email_changes:
+            login_owner = User.objects.filter(email=new_email).only("pk", "client_id").first()
+            if login_owner is not None and login_owner.client_id != client.pk:
+                raise EmailUnavailable
+        following = User.objects.filter(client=client, email=old_email or user.email)
+        try:
+            client = update_client(client, **changes)
+        except DuplicateClientEmail:
+            raise EmailUnavailable from None
+        # When one of this client's logins already signs in with the new
+        # email, the others keep theirs (a login's email is unique).
+        if email_changes and login_owner is None:
+            try:
+                with transaction.atomic():
+                    following.update(email=new_email)
+            except IntegrityError:  # taken by a login created meanwhile
+                raise EmailUnavailable from None
+    return client
