@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from clients.api import app_api
+
 from . import views
 from .admin import restrict_admin_to_admin_group
 
@@ -13,6 +15,7 @@ urlpatterns = [
     path("clients/", include("clients.urls")),
     path("schedule/", include("scheduling.urls")),
     path("portal/", include("clients.portal_urls")),
+    path("api/app/v1/", app_api.urls),
     path("admin/", admin.site.urls),
 ]
 
