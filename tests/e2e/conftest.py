@@ -92,6 +92,13 @@ def page(browser, request, live_server, roles):
 
 
 @pytest.fixture
+def new_page(browser, request, live_server, roles):
+    """Opens a page in a browser context of its own (another person, another
+    device); takes Playwright's context options."""
+    return lambda **options: _new_page(browser, request, **options)
+
+
+@pytest.fixture
 def phone_page(browser, request, live_server, roles):
     return _new_page(browser, request, viewport={"width": 390, "height": 844}, is_mobile=True)
 
