@@ -61,6 +61,27 @@ def main():
             page.screenshot(path=OUT / f"inactive-clients-{name}.png", full_page=True)
             page.goto(profile)
             context.close()
+
+            # The client portal, as client@example.com and as former@example.com.
+            context = browser.new_context(viewport=viewport, device_scale_factor=1)
+            page = context.new_page()
+            page.goto(f"{BASE}/portal/signin/")
+            page.get_by_label("Email").fill("client@example.com")
+            page.get_by_label("Password").fill("petcare-demo")
+            page.get_by_role("button", name="Sign in").click()
+            page.wait_for_url(f"{BASE}/portal/")
+            page.screenshot(path=OUT / f"portal-dashboard-{name}.png", full_page=True)
+            page.goto(f"{BASE}/portal/request/")
+            page.screenshot(path=OUT / f"portal-request-{name}.png", full_page=True)
+            context.close()
+            context = browser.new_context(viewport=viewport, device_scale_factor=1)
+            page = context.new_page()
+            page.goto(f"{BASE}/portal/signin/")
+            page.get_by_label("Email").fill("former@example.com")
+            page.get_by_label("Password").fill("petcare-demo")
+            page.get_by_role("button", name="Sign in").click()
+            page.screenshot(path=OUT / f"portal-inactive-signin-{name}.png")
+            context.close()
         browser.close()
 
 
