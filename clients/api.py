@@ -10,7 +10,6 @@ a ``message`` for people, 404 and 405 included.
 import logging
 from functools import wraps
 
-from axes.utils import reset as reset_axes_attempts
 from django.conf import settings
 from django.contrib.auth import authenticate
 from django.core.exceptions import PermissionDenied, SuspiciousOperation, ValidationError
@@ -25,7 +24,7 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as RequestValidationError
 from ninja.security import HttpBearer
 
-from petcare.throttling import lockout_response
+from petcare.throttling import forget_failures, lockout_response
 from scheduling.selectors import client_visits_for_portal, requestable_service_types
 from scheduling.services import ClientInactive, request_visit
 
@@ -282,14 +281,10 @@ def sign_in(request, credentials: Credentials):
 
 
 def _forget_failed_attempts(request, user) -> None:
-    """What django-axes does when Django's login() succeeds (the app gets a
-    token, not a session, so login() and its session are not used here)."""
-    if settings.AXES_ENABLED and settings.AXES_RESET_ON_SUCCESS:
-        reset_axes_attempts(
-            ip=getattr(request, "axes_ip_address", None),
-            username=user.get_username(),
-            ip_or_username=True,
-        )
+    """What a successful sign-in does on the other doors (the app gets a
+    token, not a session, so Django's login() is not used here): clear the
+    account's failures, not the address's."""
+    forget_failures(username=user.get_username())
 
 
 @app_api.post(

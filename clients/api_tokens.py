@@ -93,3 +93,10 @@ def revoke_token(api_token: ApiToken, *, now: datetime | None = None) -> bool:
     )
     api_token.revoked_at = now
     return bool(revoked)
+
+
+def revoke_login_tokens(*, user, now: datetime | None = None) -> int:
+    """Revoke every live token of a login (its password or sign-in email
+    changed): one UPDATE. Returns how many were live."""
+    now = now or timezone.now()
+    return ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=now)

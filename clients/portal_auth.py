@@ -9,16 +9,24 @@ nothing, and sessions end at the next request (see petcare.access).
 from django import forms
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import authenticate, get_user_model
 from django.contrib.auth import views as auth_views
-from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm, SetPasswordForm
+from django.contrib.auth.forms import (
+    AuthenticationForm,
+    PasswordChangeForm,
+    PasswordResetForm,
+    SetPasswordForm,
+)
+from django.contrib.auth.views import INTERNAL_RESET_SESSION_TOKEN
 from django.core.exceptions import ValidationError
 from django.shortcuts import render
 from django.urls import reverse_lazy
 from django.utils.decorators import method_decorator
 
 from petcare.access import INACTIVE_NOTICE, client_login_required
-from petcare.tokens import invitation_token, password_reset_token
+from petcare.tokens import invitation_token, password_reset_token, was_valid_before
 
+from .api_tokens import revoke_login_tokens
 from .backends import INACTIVE_CLIENT_FLAG
 
 
@@ -68,6 +76,11 @@ class PortalLoginView(auth_views.LoginView):
     def get_default_redirect_url(self):
         return str(self.next_page)
 
+    def get_redirect_url(self):
+        # Back into the portal only: a client has nothing to do on staff pages.
+        url = super().get_redirect_url()
+        return url if url.startswith("/portal/") else ""
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         # Shown once, after a session ended because the client was made inactive.
@@ -86,14 +99,37 @@ class PortalLogoutView(auth_views.LogoutView):
         return response
 
 
+class ThrottledPasswordChangeForm(PasswordChangeForm):
+    """Checks the old password through authenticate(), so wrong guesses count
+    towards django-axes' throttling like any failed sign-in."""
+
+    def __init__(self, user, *args, request=None, **kwargs):
+        self.request = request
+        super().__init__(user, *args, **kwargs)
+
+    def clean_old_password(self):
+        old_password = self.cleaned_data["old_password"]
+        if authenticate(self.request, username=self.user.email, password=old_password) is None:
+            raise ValidationError(
+                self.error_messages["password_incorrect"], code="password_incorrect"
+            )
+        return old_password
+
+
 @method_decorator(client_login_required, name="dispatch")
 class PortalPasswordChangeView(auth_views.PasswordChangeView):
     template_name = "portal/password_change.html"
+    form_class = ThrottledPasswordChangeForm
     success_url = reverse_lazy("portal:profile")
     extra_context = {"cancel_url": reverse_lazy("portal:profile")}
 
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "request": self.request}
+
     def form_valid(self, form):
         response = super().form_valid(form)
+        # The app signs in again with the new password.
+        revoke_login_tokens(user=form.user)
         messages.success(self.request, "Your password has been changed.")
         return response
 
@@ -104,7 +140,18 @@ class ActiveClientPasswordResetForm(PasswordResetForm):
     that follows is the same."""
 
     def get_users(self, email):
-        return [user for user in super().get_users(email) if _is_active_client_login(user)]
+        # One query, the client joined: the cost is the same for every email.
+        User = get_user_model()
+        return (
+            user
+            for user in User._default_manager.select_related("client").filter(
+                email=User.objects.normalize_email(email),
+                is_active=True,
+                client__isnull=False,
+                client__is_active=True,
+            )
+            if user.has_usable_password()
+        )
 
 
 class PortalPasswordResetView(auth_views.PasswordResetView):
@@ -126,6 +173,11 @@ class PortalPasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     token_generator = password_reset_token
     success_url = reverse_lazy("portal:password_reset_complete")
     extra_context = {"title": "Choose a new password"}
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        revoke_login_tokens(user=form.user)
+        return response
 
     def get_user(self, uidb64):
         # A client made inactive after the link was sent no longer matches the
@@ -151,7 +203,15 @@ class AcceptInvitationView(auth_views.PasswordResetConfirmView):
 
     def dispatch(self, *args, **kwargs):
         user = self.get_user(kwargs["uidb64"])
-        if user is not None and user.client is not None and not user.client.is_active:
+        token = kwargs["token"]
+        if token == self.reset_url_token:
+            token = self.request.session.get(INTERNAL_RESET_SESSION_TOKEN, "")
+        if (
+            user is not None
+            and user.client is not None
+            and not user.client.is_active
+            and was_valid_before(self.token_generator, user, token)
+        ):
             return render(
                 self.request,
                 "portal/invitation_inactive.html",

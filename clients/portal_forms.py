@@ -4,6 +4,7 @@ from datetime import datetime, timedelta
 
 from django import forms
 from django.conf import settings
+from django.contrib.auth import authenticate
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.dateformat import time_format
@@ -159,16 +160,44 @@ class ProfileForm(forms.Form):
         help_text="Where we visit your pets.",
         widget=forms.Textarea(attrs={"rows": 3, "autocomplete": "street-address"}),
     )
+    current_password = forms.CharField(
+        required=False,
+        label="Current password",
+        help_text="Needed only to change your email, the one you sign in with.",
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+    def __init__(self, *args, login, request, **kwargs):
+        self.login = login
+        self.request = request
+        super().__init__(*args, **kwargs)
 
     def clean_email(self) -> str:
         return self.cleaned_data["email"].strip().lower()
+
+    def clean(self):
+        cleaned = super().clean()
+        email = cleaned.get("email")
+        if email and email != self.login.client.email:
+            # Through authenticate(): wrong guesses count towards throttling.
+            password = cleaned.get("current_password") or ""
+            if authenticate(self.request, username=self.login.email, password=password) is None:
+                self.add_error(
+                    "current_password", "Enter your current password to change your email."
+                )
+        return cleaned
 
     def clean_address(self) -> str:
         return self.cleaned_data["address"].replace("\r\n", "\n").strip()
 
     @classmethod
     def initial_for(cls, client: Client) -> dict[str, str]:
-        return {name: getattr(client, name) for name in cls.base_fields}
+        return {name: getattr(client, name) for name in ("name", "email", "phone", "address")}
+
+    @property
+    def details(self) -> dict[str, str]:
+        """The client's details as typed (not the password)."""
+        return {name: self.cleaned_data[name] for name in ("name", "email", "phone", "address")}
 
     def unavailable_email(self) -> None:
         self.add_error(

@@ -1,10 +1,15 @@
 """Writes a client makes on its own account from the portal."""
 
+from functools import partial
+
+from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 
 from scheduling.services import ClientInactive
 
+from .api_tokens import revoke_login_tokens
 from .models import Client
 from .services import DuplicateClientEmail, update_client
 
@@ -16,11 +21,13 @@ class EmailUnavailable(Exception):
 
 def update_own_details(user, **changes) -> Client:
     """A client edits its own contact details (update_client's fields). When
-    the email changes, the login that signs in with the client's email (the
-    acting login when the client had none) follows it, in the same
-    transaction. An email used by another client, or by a login that isn't
-    this client's, is refused with EmailUnavailable; an inactive client with
-    ClientInactive."""
+    the email changes and the acting login signs in with the client's email
+    (or the client had none), that login follows it, its app tokens are
+    revoked, and the old address is told, once the transaction commits
+    (the portal's form asks for the current password first). Another login of
+    the household keeps its own. An email used by another client, or by a
+    login that isn't this client's, is refused with EmailUnavailable; an
+    inactive client with ClientInactive."""
     User = get_user_model()
     with transaction.atomic():
         client = Client.objects.select_for_update(of=("self",)).get(pk=user.client_id)
@@ -34,7 +41,7 @@ def update_own_details(user, **changes) -> Client:
             login_owner = User.objects.filter(email=new_email).only("pk", "client_id").first()
             if login_owner is not None and login_owner.client_id != client.pk:
                 raise EmailUnavailable
-        following = User.objects.filter(client=client, email=old_email or user.email)
+        following = User.objects.filter(pk=user.pk, client=client, email=old_email or user.email)
         try:
             client = update_client(client, **changes)
         except DuplicateClientEmail:
@@ -44,7 +51,30 @@ def update_own_details(user, **changes) -> Client:
         if email_changes and login_owner is None:
             try:
                 with transaction.atomic():
-                    following.update(email=new_email)
+                    moved = following.update(email=new_email)
             except IntegrityError:  # taken by a login created meanwhile
                 raise EmailUnavailable from None
+            if moved:
+                revoke_login_tokens(user=user)
+                user.email = new_email
+                transaction.on_commit(
+                    partial(_tell_old_address, old_email=old_email or "", new_email=new_email)
+                )
     return client
+
+
+def _tell_old_address(*, old_email: str, new_email: str) -> None:
+    """Tell the old address that the sign-in email changed (a hijacked
+    session can't move an account away unnoticed)."""
+    if not old_email:
+        return
+    send_mail(
+        subject=f"Your {settings.BUSINESS_NAME} sign-in email was changed",
+        message=(
+            f"The email you sign in to the {settings.BUSINESS_NAME} client portal with "
+            f"was changed to {new_email}.\n\nIf you didn't do this, contact us right away at "
+            f"{settings.BUSINESS_PHONE} or {settings.BUSINESS_EMAIL}.\n\n{settings.BUSINESS_NAME}\n"
+        ),
+        from_email=None,
+        recipient_list=[old_email],
+    )

@@ -93,10 +93,12 @@ def profile_edit(request: HtmxHttpRequest) -> HttpResponse:
     form = ProfileForm(
         request.POST if request.method == "POST" else None,
         initial=ProfileForm.initial_for(client),
+        login=request.user,
+        request=request,
     )
     if form.is_bound and form.is_valid():
         try:
-            portal_services.update_own_details(request.user, **form.cleaned_data)
+            portal_services.update_own_details(request.user, **form.details)
         except ClientInactive:
             return _signed_out_as_inactive(request)
         except portal_services.EmailUnavailable:

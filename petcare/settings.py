@@ -196,7 +196,10 @@ AXES_COOLOFF_TIME = timedelta(minutes=15)
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_USERNAME_CALLABLE = "petcare.throttling.username_from_request"
 AXES_LOCKOUT_CALLABLE = "petcare.throttling.lockout_response"
-AXES_RESET_ON_SUCCESS = True
+# A successful sign-in clears that account's failures only (see
+# petcare.throttling.forget_failures): clearing the address's too would let
+# anyone with one working login reset their guesses at other accounts.
+AXES_RESET_ON_SUCCESS = False
 AXES_VERBOSE = False
 # Behind a proxy, the client address is the one it puts first in
 # X-Forwarded-For (AXES_IPWARE_PROXY_COUNT says how many proxies to trust).

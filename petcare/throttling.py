@@ -1,5 +1,7 @@
 """django-axes glue: whose failures count, and what a locked-out sign-in sees."""
 
+from axes.utils import reset
+from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm
 from django.http import JsonResponse
 from django.shortcuts import render
@@ -14,6 +16,17 @@ def username_from_request(request, credentials) -> str | None:
     if username is None and request is not None:
         username = request.POST.get("username")
     return username.strip().lower() if isinstance(username, str) else None
+
+
+def forget_failures(*, username: str) -> None:
+    """A successful sign-in clears the failures counted against that account,
+    not those of the address it came from."""
+    if settings.AXES_ENABLED:
+        reset(username=username)
+
+
+def forget_failures_on_login(sender, request, user, **kwargs) -> None:
+    forget_failures(username=user.get_username())
 
 
 def lockout_response(request, original_response=None, credentials=None):

@@ -19,3 +19,18 @@ class InvitationTokenGenerator(EpochTokenGenerator):
 
 password_reset_token = EpochTokenGenerator()
 invitation_token = InvitationTokenGenerator()
+
+
+def was_valid_before(generator: EpochTokenGenerator, user, token: str) -> bool:
+    """Whether the token was a good link of this login before its epoch last
+    moved: only then may a refusal say why (the client was made inactive),
+    so a made-up link tells nobody anything."""
+    current = user.auth_epoch
+    try:
+        for epoch in range(current):
+            user.auth_epoch = epoch
+            if generator.check_token(user, token):
+                return True
+        return False
+    finally:
+        user.auth_epoch = current

@@ -495,3 +495,129 @@ def test_a_locked_out_inactive_client_sees_what_anyone_locked_out_sees(
     assert [p.status_code for p in pages] == [429, 429]
     assert comparable(pages[0]) == comparable(pages[1])
     assert INACTIVE_TEXT not in pages[0].content.decode()
+
+
+def test_signing_in_to_ones_own_account_does_not_clear_guesses_at_another(
+    client, throttling, active_login, office_manager
+):
+    """From one address: 4 wrong guesses at the manager, a good sign-in as a
+    client, then one more guess must still lock the manager's account."""
+    staff_login = reverse("login")
+    for _ in range(4):
+        client.post(staff_login, {"username": "manager@example.com", "password": "guess"})
+    assert portal_sign_in(client, "pat@example.com").status_code == 302
+    client.logout()
+    locked = client.post(staff_login, {"username": "manager@example.com", "password": "guess"})
+    assert locked.status_code == 429
+    right = client.post(staff_login, {"username": "manager@example.com", "password": PASSWORD})
+    assert right.status_code == 429
+
+
+def test_an_account_is_counted_whatever_the_case_of_its_email(throttling, active_login):
+    # Each attempt from its own address, so only the account is counted.
+    for n, email in enumerate(
+        [
+            "pat@example.com",
+            "PAT@example.com",
+            "Pat@Example.com",
+            "pAt@example.COM",
+            "PAT@EXAMPLE.COM",
+        ]
+    ):
+        HttpClient(REMOTE_ADDR=f"10.1.0.{n}").post(
+            PORTAL_LOGIN, {"username": email, "password": "wrong"}
+        )
+    fresh = HttpClient(REMOTE_ADDR="10.1.0.99")
+    assert portal_sign_in(fresh, "pat@example.com").status_code == 429
+
+
+def test_the_django_admin_sign_in_is_throttled_too(client, throttling, admin_user):
+    for _ in range(4):
+        response = client.post(
+            "/admin/login/", {"username": "admin@example.com", "password": "wrong"}
+        )
+        assert response.status_code == 200
+    assert (
+        client.post("/admin/login/", {"username": "admin@example.com", "password": "x"}).status_code
+        == 429
+    )
+
+
+def test_wrong_old_passwords_in_password_change_are_throttled(client, throttling, active_login):
+    client.force_login(active_login)
+    url = reverse("portal:password_change")
+    data = {"new_password1": "a long new password 42", "new_password2": "a long new password 42"}
+    for _ in range(4):
+        response = client.post(url, {**data, "old_password": "guess"})
+        assert response.status_code == 200
+        assert "Your old password was entered incorrectly" in response.content.decode()
+    assert client.post(url, {**data, "old_password": "guess"}).status_code == 429
+    active_login.refresh_from_db()
+    assert active_login.check_password(PASSWORD)
+
+
+def test_changing_the_password_ends_the_apps_sign_ins(client, active_login):
+    from clients.api_tokens import issue_token, verify_token
+
+    token = issue_token(user=active_login)
+    client.force_login(active_login)
+    response = client.post(
+        reverse("portal:password_change"),
+        {
+            "old_password": PASSWORD,
+            "new_password1": "a long new password 42",
+            "new_password2": "a long new password 42",
+        },
+    )
+    assert response.status_code == 302
+    assert verify_token(token.token) is None
+
+
+def test_a_made_up_invitation_link_says_nothing_about_an_inactive_client(inactive_login):
+    uid = urlsafe_base64_encode(force_bytes(inactive_login.pk))
+    url = reverse("portal:accept_invitation", kwargs={"uidb64": uid, "token": "made-up-token"})
+    response = HttpClient().get(url, follow=True)
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert INACTIVE_TEXT not in page
+    assert "doesn't work any more" in page
+
+
+def test_an_invitation_link_from_before_make_inactive_stays_dead_after_reactivate(
+    manager_client, office_manager, roles, django_capture_on_commit_callbacks
+):
+    client_ = factories.ClientFactory(email="back.again@example.com")
+    with django_capture_on_commit_callbacks(execute=True):
+        invite(manager_client, client_)
+    link = re.search(r"http://testserver(/portal/invitation/\S+)", mail.outbox[0].body).group(1)
+    deactivate_client(client_, actor=office_manager)
+    reactivate_client(client_, actor=office_manager)
+
+    page = HttpClient().get(link, follow=True).content.decode()
+
+    assert "doesn't work any more" in page
+    assert 'name="new_password1"' not in page
+
+
+def test_the_portal_sign_in_returns_only_to_portal_pages(client, active_login):
+    response = client.post(
+        PORTAL_LOGIN, {"username": "pat@example.com", "password": PASSWORD, "next": "/clients/"}
+    )
+    assert response["Location"] == reverse("portal:dashboard")
+
+
+def test_an_app_sign_in_does_not_clear_guesses_at_another_account(
+    client, throttling, active_login, office_manager
+):
+    url = "/api/app/v1/auth/token"
+
+    def token(email, password):
+        return client.post(
+            url, {"email": email, "password": password}, content_type="application/json"
+        )
+
+    for _ in range(4):
+        assert token("manager@example.com", "guess").status_code == 401
+    assert token("pat@example.com", PASSWORD).status_code == 200
+    assert token("manager@example.com", "guess").status_code == 429
+    assert token("manager@example.com", PASSWORD).status_code == 429

@@ -489,6 +489,7 @@ def profile_data(**overrides) -> dict:
         "email": "jordan@example.com",
         "phone": "(555) 010-9999",
         "address": "99 Oak Avenue\r\nSpringfield",
+        "current_password": factories.DEFAULT_PASSWORD,
     }
     data.update(overrides)
     return data
@@ -509,6 +510,34 @@ def test_editing_the_profile_saves_the_details(portal, jordan, login):
     )
     assert [str(m) for m in get_messages(response.wsgi_request)] == ["Your details are saved."]
     assert "Jordan Reyes-Park" in html(portal.get(PROFILE))
+
+
+def test_changing_the_email_needs_the_current_password(portal, jordan, login):
+    for password in ("", "not the password"):
+        response = portal.post(
+            PROFILE_EDIT, profile_data(email="jordan.new@example.com", current_password=password)
+        )
+        assert response.status_code == 400
+        assert "Enter your current password to change your email." in html(response)
+    jordan.refresh_from_db()
+    login.refresh_from_db()
+    assert (jordan.email, login.email) == ("jordan@example.com", "jordan@example.com")
+
+
+def test_changing_the_email_tells_the_old_address_and_ends_the_apps_sign_ins(
+    portal, jordan, login, django_capture_on_commit_callbacks
+):
+    from django.core import mail
+
+    from clients.api_tokens import issue_token, verify_token
+
+    token = issue_token(user=login)
+    with django_capture_on_commit_callbacks(execute=True):
+        portal.post(PROFILE_EDIT, profile_data(email="jordan.new@example.com"))
+
+    assert [m.to for m in mail.outbox] == [["jordan@example.com"]]
+    assert "was changed to jordan.new@example.com" in mail.outbox[0].body
+    assert verify_token(token.token) is None
 
 
 def test_changing_the_email_changes_the_sign_in_email_too(portal, jordan, login):
@@ -581,17 +610,21 @@ def test_bad_profile_input_is_a_400_with_the_field_marked_and_changes_nothing(
     assert jordan.name == "Jordan Reyes"
 
 
-def test_a_second_login_of_the_household_changing_the_email_moves_the_sign_in_of_its_owner(
+def test_a_second_login_of_the_household_changing_the_email_moves_no_ones_sign_in(
     client, jordan, login
 ):
+    """Only the acting login's own sign-in email may move; the partner changes
+    the household's contact email, the owner still signs in as before."""
     partner = factories.ClientLoginFactory(client=jordan, email="alex.reyes@example.com")
     client.force_login(partner)
 
     client.post(PROFILE_EDIT, profile_data(email="reyes.family@example.com"))
 
+    jordan.refresh_from_db()
     login.refresh_from_db()
     partner.refresh_from_db()
-    assert login.email == "reyes.family@example.com"  # signed in with the client's email
+    assert jordan.email == "reyes.family@example.com"
+    assert login.email == "jordan@example.com"
     assert partner.email == "alex.reyes@example.com"
 
 

@@ -42,7 +42,9 @@ def test_a_client_made_inactive_is_signed_out_at_the_next_click(new_page, live_s
     client_page.get_by_label("Time").fill("10:00")
     client_page.get_by_role("button", name="Send request").click()
     expect(client_page.get_by_role("status")).to_contain_text("Thanks! Your request")
-    expect(client_page.get_by_text("30 min dog walk").first).to_be_visible()
+    visits = client_page.get_by_role("region", name=re.compile("Upcoming visits"))
+    expect(visits).to_contain_text("30 min dog walk")
+    expect(visits).to_contain_text("Requested")
     assert ScheduledEvent.objects.get(client=login.client).status == EventStatus.REQUESTED
 
     # Staff make the client inactive, in another browser context.
