@@ -4,19 +4,22 @@ five sign-ins that ``manage.py demo`` prints.
 Deterministic (one seeded ``random.Random``; no Faker, because factory-boy and
 Faker are dev-only dependencies and the demo must run without them) and laid
 out relative to now, so the schedule always has a past and a future. Clients
-are added and made inactive through the real services, so the history rows,
-dates and counts are what the product itself writes; the bulk of the rows
-(pets, visits) goes in with ``bulk_create`` to keep a load under a few seconds.
+are added and made inactive, and the schedule is built, through the real
+services (templates applied, visits booked, requested, moved, canceled and
+completed), so the history rows, dates, statuses and counts are what the
+product itself writes; only the pets go in with ``bulk_create``. A load takes
+about two seconds on SQLite.
 """
 
 import random
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.apps import apps
 from django.contrib.auth.hashers import check_password, make_password
 from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.db import connection, transaction
 from django.db.migrations.executor import MigrationExecutor
@@ -26,13 +29,18 @@ from clients.models import Client, ClientStatusChange, Pet, Species
 from clients.services import create_client, deactivate_client, reactivate_client
 from petcare import roles
 from petcare.models import User
-from scheduling.models import (
-    EventPet,
-    EventStatus,
-    ScheduledEvent,
-    ServiceType,
-    Template,
-    TemplatePet,
+from scheduling.models import EventStatus, ScheduledEvent, ServiceType, Template
+from scheduling.recurrence import local_start
+from scheduling.services import (
+    SitterOverlap,
+    apply_template,
+    cancel_event,
+    complete_event,
+    create_template,
+    decline_request,
+    request_visit,
+    schedule_event,
+    update_event,
 )
 
 DEMO_PASSWORD = "petcare-demo"
@@ -455,7 +463,17 @@ class _ClientPlan:
 class _DemoBuilder:
     """Builds the whole demo in a fixed order: people, clients and pets; the
     history of the clients that leave (their visits, then the real Make
-    Inactive / Re-Activate); then everyone else's templates and visits."""
+    Inactive / Re-Activate); then everyone else's templates and visits; last,
+    the office checks off the past (completed, or canceled).
+
+    The schedule goes through the scheduling services, as staff would build
+    it: create_template and apply_template (with its ``now`` on the first day
+    of the demo's past, so that the past visits exist too), schedule_event
+    for one-off visits (the first free sitter; two visits at once only when
+    every sitter is busy), request_visit for the clients' requests,
+    update_event for a visit the office moved, then cancel_event and
+    complete_event. The services refuse what the product refuses, so the demo
+    holds nothing the product couldn't."""
 
     def __init__(self, *, rng: random.Random, now: datetime, groups: dict[str, Group]):
         self.rng = rng
@@ -465,13 +483,12 @@ class _DemoBuilder:
         self.today = timezone.localdate(now, self.tz)
         self.first_day = self.today - timedelta(days=DAYS_BACK)
         self.last_day = self.today + timedelta(days=DAYS_AHEAD)
-        self._events: list[tuple[ScheduledEvent, list[Pet]]] = []
+        # Each sitter's recurring slots: (weekdays, minute of the day, minutes).
+        self._template_slots: dict[int, list[tuple[set[int], int, int]]] = {}
 
     def _at(self, day: date, at: time) -> datetime:
-        # In UTC: adding a duration to a zoneinfo datetime is wall-clock
-        # arithmetic, so an overnight stay across a DST change would be off
-        # by an hour.
-        return datetime.combine(day, at, tzinfo=self.tz).astimezone(UTC)
+        # The business's wall clock, daylight saving handled as the templates do.
+        return local_start(day, at, self.tz)
 
     # people and things
 
@@ -480,6 +497,8 @@ class _DemoBuilder:
         plans = self._clients()
         _ensure_sign_ins(groups=self.groups, password_hash=password_hash)
         self.admin = User.objects.get(email=MARKER_EMAIL)
+        # The office manager runs the schedule; the admin makes clients inactive.
+        self.office = User.objects.get(email="manager@example.com")
         self.sitters = [User.objects.get(email="sitter@example.com"), *self._extra_sitters()]
         leaving = {p.name: p for p in INACTIVE}
         for plan in plans:
@@ -488,7 +507,7 @@ class _DemoBuilder:
         for plan in plans:
             if plan.client.name not in leaving and plan.client.name not in NOTHING_BOOKED:
                 self._schedule(plan, windows=[(self.first_day, self.last_day)])
-        self._flush_events()
+        self._check_off_the_past()
 
     def _service_types(self) -> dict[str, ServiceType]:
         services = {}
@@ -598,8 +617,6 @@ class _DemoBuilder:
             # The one that keeps its templates needs one to keep.
             template_chance=0.6 if leaving.delete_templates else 1.0,
         )
-        # The service reads the visits from the database.
-        self._flush_events()
         deactivate_client(
             plan.client,
             actor=self.admin,
@@ -614,10 +631,10 @@ class _DemoBuilder:
                 plan.client, actor=self.admin, reason=leaving.reactivation_reason, now=back_at
             )
             plan.client.refresh_from_db()
+            back_on = timezone.localdate(back_at, self.tz)
+            # Walks again, on a new template from the day they came back.
             self._schedule(
-                plan,
-                windows=[(timezone.localdate(back_at, self.tz), self.last_day)],
-                template_chance=0,
+                plan, windows=[(back_on, self.last_day)], template_chance=1.0, applied_at=back_at
             )
 
     def _schedule(
@@ -626,28 +643,18 @@ class _DemoBuilder:
         *,
         windows: list[tuple[date, date]],
         template_chance: float = 0.5,
+        applied_at: datetime | None = None,
     ) -> None:
-        """Templates (for some clients) with their visits, and one-off visits,
-        on the days of ``windows``."""
+        """Templates (for some clients), applied from the first day of
+        ``windows`` through the last day of the demo, and one-off visits on
+        the days of ``windows``."""
         rng = self.rng
         is_portal_client = plan.client.email == "client@example.com"
+        since = windows[0][0]
         if is_portal_client or rng.random() < template_chance:
             count = 1 if rng.random() < 0.75 else 2
-            for template, pets in self._templates_for(plan, count=count):
-                for day in _days(windows):
-                    if template.first_date <= day <= (template.last_date or day) and (
-                        day.weekday() in template.weekdays
-                    ):
-                        starts_at = self._at(day, template.time_of_day)
-                        self._add_event(
-                            plan,
-                            service=template.service_type,
-                            pets=pets,
-                            starts_at=starts_at,
-                            sitter=template.sitter,
-                            template=template,
-                            one_off=False,
-                        )
+            for template in self._templates_for(plan, count=count, since=since):
+                self._apply(template, since=since, applied_at=applied_at)
         days = _days(windows)
         if not days:
             return
@@ -658,18 +665,20 @@ class _DemoBuilder:
         for day in one_offs:
             service, pets = self._one_off_service(plan)
             slot = time(19, 0) if service.name == OVERNIGHT else _quarter_hour(rng)
-            self._add_event(
-                plan,
-                service=service,
-                pets=pets,
-                starts_at=self._at(day, slot),
-                sitter=rng.choice(self.sitters),
-                one_off=True,
+            status = EventStatus.SCHEDULED
+            if day > self.today:
+                roll = rng.random()
+                if roll < 0.2:
+                    status = EventStatus.REQUESTED
+                elif roll < 0.32:
+                    status = EventStatus.CANCELED
+            self._one_off(
+                plan, service=service, pets=pets, starts_at=self._at(day, slot), status=status
             )
         if is_portal_client:
             self._portal_client_extras(plan)
 
-    def _templates_for(self, plan: _ClientPlan, *, count: int) -> list[tuple[Template, list[Pet]]]:
+    def _templates_for(self, plan: _ClientPlan, *, count: int, since: date) -> list[Template]:
         rng = self.rng
         patterns = [[0, 2, 4], [0, 1, 2, 3, 4], [1, 3], [0, 3], [2], [5, 6]]
         templates = []
@@ -685,22 +694,96 @@ class _DemoBuilder:
             last_date = None
             if rng.random() < 0.2:
                 last_date = self.today + timedelta(days=rng.randint(7, DAYS_AHEAD + 20))
-            template = Template(
-                client=plan.client,
-                service_type=service,
-                sitter=rng.choice(self.sitters),
-                weekdays=weekdays,
-                time_of_day=at,
-                first_date=self.today - timedelta(days=rng.randint(14, DAYS_BACK + 60)),
-                last_date=last_date,
-            )
-            template.full_clean()
-            template.save()
+            first_date = self.today - timedelta(days=rng.randint(14, DAYS_BACK + 60))
             pets = plan.dogs if service.name != DROP_IN else plan.cats_and_others
             pets = pets if rng.random() < 0.6 else pets[:1]
-            TemplatePet.objects.bulk_create([TemplatePet(template=template, pet=p) for p in pets])
-            templates.append((template, pets))
+            sitter, at = self._free_slot(
+                weekdays, at, service.duration, movable=plan.client.email != "client@example.com"
+            )
+            templates.append(
+                create_template(
+                    client=plan.client,
+                    service_type=service,
+                    sitter=sitter,
+                    pets=pets,
+                    weekdays=weekdays,
+                    time_of_day=at,
+                    first_date=max(first_date, since),
+                    last_date=last_date,
+                    actor=self.office,
+                )
+            )
         return templates
+
+    def _free_slot(
+        self, weekdays: list[int], at: time, duration: timedelta, *, movable: bool
+    ) -> tuple[User, time]:
+        """The office plans recurring visits so that no sitter has two at once
+        on a shared weekday: the first sitter (from a random one) free at
+        ``at``, else half an hour later or earlier, and so on, within 8:00 to
+        17:45; when nothing fits, the first sitter at ``at``."""
+        first = self.rng.randrange(len(self.sitters))
+        order = self.sitters[first:] + self.sitters[:first]
+        start = at.hour * 60 + at.minute
+        length = int(duration.total_seconds() // 60)
+        shifts = [0, 30, -30, 60, -60, 90, -90] if movable else [0]
+        for shift in shifts:
+            minute = start + shift
+            if not 8 * 60 <= minute <= 17 * 60 + 45:
+                continue
+            for sitter in order:
+                booked = self._template_slots.setdefault(sitter.pk, [])
+                if not any(
+                    set(weekdays) & days
+                    and minute < other + other_length
+                    and other < minute + length
+                    for days, other, other_length in booked
+                ):
+                    booked.append((set(weekdays), minute, length))
+                    return sitter, time(minute // 60, minute % 60)
+        return order[0], at
+
+    def _apply(self, template: Template, *, since: date, applied_at: datetime | None) -> None:
+        """Apply the template as the office did on ``since`` (or at
+        ``applied_at``), through the demo's last day; a few of the visits
+        still to come are canceled."""
+        applied = apply_template(
+            template,
+            start_date=since,
+            end_date=self.last_day,
+            actor=self.office,
+            now=applied_at or self._at(since, time(0)),
+        )
+        overlapping = {event.pk for event in applied.overlapping}
+        for event in applied.events:
+            # Drawn for every visit, so the draws don't depend on the time of day.
+            canceled = self.rng.random() < 0.08
+            if canceled and event.starts_at >= self.now:
+                cancel_event(event, actor=self.office)
+            elif event.pk in overlapping:
+                self._give_to_a_free_sitter(event)
+
+    def _give_to_a_free_sitter(self, event: ScheduledEvent) -> None:
+        """What the office does with apply_template's overlap warnings: the
+        visit goes to another sitter who is free then (if one is)."""
+        pets = list(event.pets.all())
+        for sitter in self.sitters:
+            if sitter.pk == event.sitter_id:
+                continue
+            try:
+                update_event(
+                    event,
+                    service_type=event.service_type,
+                    pets=pets,
+                    sitter=sitter,
+                    starts_at=event.starts_at,
+                    ends_at=event.ends_at,
+                    notes=event.notes,
+                    actor=self.office,
+                )
+            except SitterOverlap:
+                continue
+            return
 
     def _one_off_service(self, plan: _ClientPlan) -> tuple[ServiceType, list[Pet]]:
         rng = self.rng
@@ -714,8 +797,72 @@ class _DemoBuilder:
             return self.services[walk], plan.dogs if rng.random() < 0.7 else plan.dogs[:1]
         return self.services[DROP_IN], plan.cats_and_others
 
+    def _one_off(
+        self,
+        plan: _ClientPlan,
+        *,
+        service: ServiceType,
+        pets: list[Pet],
+        starts_at: datetime,
+        status: str,
+        sitter: User | None = None,
+    ) -> ScheduledEvent:
+        """A visit the client asked for (requested, through the portal's
+        service) or the office booked (scheduled, then canceled for some)."""
+        notes = self.rng.choice(EVENT_NOTES)
+        if status == EventStatus.REQUESTED:
+            try:
+                return request_visit(
+                    plan.client,
+                    service_type=service,
+                    pets=pets,
+                    starts_at=starts_at,
+                    note=notes,
+                    now=self.now,
+                )
+            except ValidationError:
+                # Outside this deployment's opening hours: the office books it.
+                pass
+        event = self._book(
+            plan, service=service, pets=pets, starts_at=starts_at, notes=notes, sitter=sitter
+        )
+        if status == EventStatus.CANCELED:
+            cancel_event(event, actor=self.office)
+        return event
+
+    def _book(
+        self,
+        plan: _ClientPlan,
+        *,
+        service: ServiceType,
+        pets: list[Pet],
+        starts_at: datetime,
+        notes: str,
+        sitter: User | None,
+    ) -> ScheduledEvent:
+        """schedule_event with the first free sitter, starting from ``sitter``
+        (or one drawn at random); when all are busy, the first, knowingly."""
+        first = self.sitters.index(sitter) if sitter else self.rng.randrange(len(self.sitters))
+        order = self.sitters[first:] + self.sitters[:first]
+        booking = {
+            "client": plan.client,
+            "service_type": service,
+            "pets": pets,
+            "starts_at": starts_at,
+            "notes": notes,
+            "actor": self.office,
+        }
+        for candidate in order:
+            try:
+                return schedule_event(sitter=candidate, **booking)
+            except SitterOverlap:
+                continue
+        return schedule_event(sitter=order[0], allow_overlap=True, **booking)
+
     def _portal_client_extras(self, plan: _ClientPlan) -> None:
-        """The portal client sees every kind of visit whatever the seed draws."""
+        """The portal client sees every kind of visit whatever the seed draws,
+        and one template visit that the office moved (applying the template
+        again doesn't put it back)."""
         cat = plan.cats_and_others
         extras = [
             (self.today + timedelta(days=3), time(14, 0), DROP_IN, cat, EventStatus.REQUESTED),
@@ -724,67 +871,52 @@ class _DemoBuilder:
             (self.today - timedelta(days=5), time(15, 15), DROP_IN, cat, EventStatus.CANCELED),
         ]
         for day, at, service, pets, status in extras:
-            self._add_event(
+            self._one_off(
                 plan,
                 service=self.services[service],
                 pets=pets,
                 starts_at=self._at(day, at),
-                sitter=None if status == EventStatus.REQUESTED else self.sitters[0],
-                one_off=True,
                 status=status,
+                sitter=self.sitters[0],
+            )
+        to_move = (
+            ScheduledEvent.objects.filter(
+                client=plan.client,
+                template__isnull=False,
+                status=EventStatus.SCHEDULED,
+                starts_at__gte=self._at(self.today + timedelta(days=2), time(0)),
+            )
+            .select_related("service_type")
+            .first()
+        )
+        if to_move is not None:
+            update_event(
+                to_move,
+                service_type=to_move.service_type,
+                pets=list(to_move.pets.all()),
+                sitter=to_move.sitter,
+                starts_at=to_move.starts_at + timedelta(hours=1),
+                notes="Moved an hour later: Jordan has a call at 9.",
+                allow_overlap=True,
+                actor=self.office,
             )
 
-    def _add_event(
-        self,
-        plan: _ClientPlan,
-        *,
-        service: ServiceType,
-        pets: list[Pet],
-        starts_at: datetime,
-        sitter: User | None,
-        one_off: bool,
-        template: Template | None = None,
-        status: str = "",
-    ) -> None:
-        status = status or self._status(starts_at, one_off=one_off)
-        event = ScheduledEvent(
-            client=plan.client,
-            service_type=service,
-            sitter=None if status == EventStatus.REQUESTED else sitter,
-            starts_at=starts_at,
-            ends_at=starts_at + service.duration,
-            status=status,
-            template=template,
-            occurrence_date=timezone.localdate(starts_at, self.tz) if template else None,
-            notes=self.rng.choice(EVENT_NOTES),
-        )
-        self._events.append((event, pets))
-
-    def _status(self, starts_at: datetime, *, one_off: bool) -> str:
+    def _check_off_the_past(self) -> None:
+        """The office checks off every visit before today: most completed,
+        some canceled, the odd request declined. Today's stay scheduled: not
+        checked off yet."""
         rng = self.rng
-        if starts_at < self.now:
-            if timezone.localdate(starts_at, self.tz) == self.today:
-                return EventStatus.SCHEDULED  # today's: not checked off yet
-            return EventStatus.CANCELED if rng.random() < 0.12 else EventStatus.COMPLETED
-        roll = rng.random()
-        if one_off:
-            if roll < 0.2:
-                return EventStatus.REQUESTED
-            return EventStatus.CANCELED if roll < 0.32 else EventStatus.SCHEDULED
-        return EventStatus.CANCELED if roll < 0.08 else EventStatus.SCHEDULED
-
-    def _flush_events(self) -> None:
-        if not self._events:
-            return
-        events = ScheduledEvent.objects.bulk_create([event for event, _ in self._events])
-        EventPet.objects.bulk_create(
-            [
-                EventPet(event=event, pet=pet)
-                for event, (_, pets) in zip(events, self._events, strict=True)
-                for pet in pets
-            ]
-        )
-        self._events = []
+        past = ScheduledEvent.objects.filter(
+            starts_at__lt=self._at(self.today, time(0)),
+            status__in=[EventStatus.REQUESTED, EventStatus.SCHEDULED],
+        ).order_by("starts_at", "pk")
+        for event in past:
+            if event.status == EventStatus.REQUESTED:
+                decline_request(event, actor=self.office)
+            elif rng.random() < 0.12:
+                cancel_event(event, actor=self.office)
+            else:
+                complete_event(event, actor=self.office)
 
 
 def _days(windows: list[tuple[date, date]]) -> list[date]:

@@ -1,23 +1,26 @@
 """``manage.py demo``: refuses without DEBUG, loads the demo data once, serves."""
 
 import ast
-from datetime import time
+from datetime import time, timedelta
 from io import StringIO
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
 from django.apps import apps
 from django.contrib.auth import authenticate
 from django.core.management import CommandError, call_command
+from django.db import transaction
 from django.db.models import F
-from django.test import RequestFactory
+from django.test import RequestFactory, override_settings
 from django.utils import timezone
 
 from clients.models import Client, ClientStatusChange
 from petcare import demo_data, roles
 from petcare.management.commands import demo as demo_command
 from petcare.models import User
-from scheduling.models import EventPet, EventStatus, ScheduledEvent
+from scheduling.models import EventPet, EventStatus, ScheduledEvent, Template
+from scheduling.services import apply_template
 
 pytestmark = pytest.mark.django_db
 
@@ -46,18 +49,41 @@ def debug_on(settings):
     settings.DEBUG = True
 
 
+@pytest.fixture(scope="module")
+def loaded_demo(django_db_setup, django_db_blocker) -> str:
+    """One load of the demo (a couple of seconds: it goes through the real
+    services) for the whole module, rolled back after it. Each test runs in
+    its own savepoint inside this transaction, as with Django's
+    ``TestCase.setUpTestData``, so what a test changes is undone after it."""
+    # The function-scoped settings of conftest.py don't reach a module fixture.
+    fast_hashing = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    with (
+        django_db_blocker.unblock(),
+        override_settings(DEBUG=True, PASSWORD_HASHERS=fast_hashing),
+    ):
+        atomic = transaction.atomic()
+        atomic.__enter__()
+        try:
+            yield run_demo()
+        finally:
+            transaction.set_rollback(True)
+            atomic.__exit__(None, None, None)
+
+
 @pytest.fixture
-def demo(debug_on) -> str:
-    return run_demo()
+def demo(loaded_demo, db, debug_on) -> str:
+    """What the first ``manage.py demo --no-serve`` printed."""
+    return loaded_demo
 
 
 def test_demo_refuses_to_run_with_debug_off(settings):
     settings.DEBUG = False
+    before = row_counts()
 
     with pytest.raises(CommandError, match="local use with DEBUG on"):
         run_demo()
 
-    assert not User.objects.filter(email=demo_data.MARKER_EMAIL).exists()
+    assert row_counts() == before
 
 
 def test_demo_prints_the_url_and_every_sign_in_with_its_role_and_password(demo):
@@ -113,7 +139,7 @@ def test_demo_schedule_has_every_status_in_the_past_and_the_future(demo):
     assert {EventStatus.COMPLETED, EventStatus.CANCELED} <= past
     assert {EventStatus.SCHEDULED, EventStatus.REQUESTED, EventStatus.CANCELED} <= future
     assert past | future == set(EventStatus.values)
-    assert 200 <= ScheduledEvent.objects.count() <= 1000
+    assert 300 <= ScheduledEvent.objects.count() <= 1500
 
 
 def test_demo_visits_are_on_the_quarter_hour_in_business_hours_with_their_clients_pets(demo):
@@ -158,8 +184,94 @@ def test_demo_inactive_clients_were_made_inactive_through_the_service(demo):
     ]
 
 
-def test_demo_twice_creates_nothing_new(debug_on):
-    run_demo()
+def _start_of_today():
+    return timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def test_demo_office_checked_off_the_past(demo):
+    """Before today every visit is completed or canceled; today's may still be open."""
+    before_today = ScheduledEvent.objects.filter(starts_at__lt=_start_of_today())
+
+    assert before_today.exists()
+    assert set(before_today.values_list("status", flat=True)) == {
+        EventStatus.COMPLETED,
+        EventStatus.CANCELED,
+    }
+
+
+def test_demo_templates_were_applied_through_the_coming_weeks(demo):
+    """The template visits are apply_template's: applying the active clients'
+    templates again over the next four weeks creates nothing."""
+    today = timezone.localdate()
+    templates = Template.objects.filter(client__is_active=True)
+    admin = User.objects.get(email=demo_data.MARKER_EMAIL)
+
+    created = [
+        apply_template(
+            template, start_date=today, end_date=today + timedelta(days=27), actor=admin
+        ).created
+        for template in templates
+    ]
+
+    assert len(created) >= 10
+    assert set(created) == {0}
+
+
+def test_demo_office_moved_a_template_visit_of_the_portal_client(demo):
+    moved = ScheduledEvent.objects.get(
+        client__logins__email="client@example.com",
+        template__isnull=False,
+        notes__startswith="Moved an hour later",
+    )
+
+    local = timezone.localtime(moved.starts_at)
+    assert (local.time(), local.date()) == (time(10, 0), moved.occurrence_date)
+    assert moved.template.time_of_day == time(9, 0)
+
+
+def test_demo_make_inactive_removed_what_was_still_to_come_unless_told_to_keep_it(demo):
+    for client in Client.objects.inactive():
+        change = client.status_changes.get()
+        left_open = ScheduledEvent.objects.upcoming(now=change.changed_at).for_client(client)
+        assert left_open.exists() == (not change.delete_future_events), client
+
+
+def test_demo_sitters_are_rarely_booked_twice_at_once(demo):
+    """The office books the first free sitter; only when everyone is busy
+    does a visit overlap another of the same sitter."""
+    visits = ScheduledEvent.objects.exclude(status=EventStatus.CANCELED).exclude(sitter=None)
+    by_sitter: dict[int, list] = {}
+    for visit in visits.order_by("starts_at"):
+        by_sitter.setdefault(visit.sitter_id, []).append(visit)
+    overlaps = sum(
+        later.starts_at < earlier.ends_at
+        for schedule in by_sitter.values()
+        for earlier, later in pairwise(schedule)
+    )
+
+    assert len(by_sitter) == 3
+    assert overlaps <= visits.count() * 0.03
+
+
+def test_demo_coming_week_is_a_small_business_at_work(demo):
+    """Every weekday of the coming week has visits on the schedule, a few
+    dozen in all: three sitters' worth, not a crowd."""
+    tomorrow = timezone.localdate() + timedelta(days=1)
+    week = [tomorrow + timedelta(days=n) for n in range(7)]
+    on_schedule = ScheduledEvent.objects.filter(
+        status__in=[EventStatus.REQUESTED, EventStatus.SCHEDULED]
+    )
+    per_day = {day: 0 for day in week}
+    for event in on_schedule:
+        day = timezone.localdate(event.starts_at)
+        if day in per_day:
+            per_day[day] += 1
+
+    assert all(per_day[day] >= 3 for day in week if day.weekday() < 5), per_day
+    assert 40 <= sum(per_day.values()) <= 200, per_day
+
+
+def test_demo_twice_creates_nothing_new(demo):
     before = row_counts()
 
     second = run_demo()
@@ -169,8 +281,7 @@ def test_demo_twice_creates_nothing_new(debug_on):
     assert "petcare-demo" in second
 
 
-def test_demo_again_repairs_the_sign_ins(debug_on):
-    run_demo()
+def test_demo_again_repairs_the_sign_ins(demo):
     manager = User.objects.get(email="manager@example.com")
     manager.set_password("something else")
     manager.save()
@@ -183,8 +294,7 @@ def test_demo_again_repairs_the_sign_ins(debug_on):
     assert list(manager.groups.values_list("name", flat=True)) == [roles.OFFICE_MANAGER]
 
 
-def test_demo_again_recreates_a_deleted_admin_without_loading_twice(debug_on):
-    run_demo()
+def test_demo_again_recreates_a_deleted_admin_without_loading_twice(demo):
     User.objects.get(email=demo_data.MARKER_EMAIL).delete()
     clients = Client.objects.count()
 
@@ -197,8 +307,7 @@ def test_demo_again_recreates_a_deleted_admin_without_loading_twice(debug_on):
     assert admin.check_password(demo_data.DEMO_PASSWORD)
 
 
-def test_demo_keeps_a_right_password_so_open_sessions_survive_a_restart(debug_on):
-    run_demo()
+def test_demo_keeps_a_right_password_so_open_sessions_survive_a_restart(demo):
     hashes = dict(User.objects.values_list("email", "password"))
 
     run_demo()
@@ -206,7 +315,7 @@ def test_demo_keeps_a_right_password_so_open_sessions_survive_a_restart(debug_on
     assert dict(User.objects.values_list("email", "password")) == hashes
 
 
-def test_demo_serves_on_127_0_0_1_8000_unless_told_otherwise(debug_on, monkeypatch):
+def test_demo_serves_on_127_0_0_1_8000_unless_told_otherwise(demo, monkeypatch):
     served = []
     monkeypatch.setattr(demo_command, "call_command", lambda *args, **kw: served.append(args))
 
@@ -218,7 +327,7 @@ def test_demo_serves_on_127_0_0_1_8000_unless_told_otherwise(debug_on, monkeypat
     assert "http://127.0.0.1:8123/" in out.getvalue()
 
 
-def test_demo_no_serve_does_not_start_the_server(debug_on, monkeypatch):
+def test_demo_no_serve_does_not_start_the_server(demo, monkeypatch):
     served = []
     monkeypatch.setattr(demo_command, "call_command", lambda *args, **kw: served.append(args))
 
