@@ -1,0 +1,210 @@
+"""The schedule as staff use it, in Chromium: a template on the profile,
+applied for four weeks, seen on the week view and the profile, and what Make
+Inactive then removes."""
+
+import re
+from datetime import datetime, time, timedelta
+from itertools import pairwise
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from scheduling.models import EventStatus, ScheduledEvent, Template
+from tests import factories
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def sign_in(page, live_server, email="manager@example.com"):
+    factories.OfficeManagerFactory(email=email, first_name="Maria")
+    page.goto(f"{live_server.url}/signin/")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(factories.DEFAULT_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="Clients", level=1)).to_be_visible()
+
+
+@pytest.fixture
+def jane():
+    """An active client with a pet, a past completed visit, a past visit still
+    marked scheduled and a canceled one still to come: none of which Make
+    Inactive may touch."""
+    client = factories.ClientFactory(name="Jane Cooper", email="jane@example.com")
+    pet = factories.PetFactory(client=client, name="Biscuit")
+    now = timezone.now()
+    kept = [
+        factories.ScheduledEventFactory(
+            client=client, starts_at=now - timedelta(days=20), status=EventStatus.COMPLETED
+        ),
+        factories.ScheduledEventFactory(client=client, starts_at=now - timedelta(days=15)),
+        factories.ScheduledEventFactory(
+            client=client, starts_at=now + timedelta(days=30), status=EventStatus.CANCELED
+        ),
+    ]
+    for event in kept:
+        event.pets.add(pet)
+    client.kept_event_ids = {event.pk for event in kept}
+    return client
+
+
+@pytest.fixture
+def sam(roles):
+    return factories.SitterFactory(email="sam@example.com", first_name="Sam", last_name="Patel")
+
+
+def expected_visits(weekdays, at, *, weeks=4):
+    """The template's dates from today to four weeks on whose time is still to come."""
+    tz = timezone.get_default_timezone()
+    now = timezone.now()
+    today = timezone.localdate()
+    days = (today + timedelta(days=n) for n in range(weeks * 7 + 1))
+    return [
+        day
+        for day in days
+        if day.weekday() in weekdays and timezone.make_aware(datetime.combine(day, at), tz) >= now
+    ]
+
+
+def test_staff_add_a_template_apply_it_see_its_visits_then_make_inactive_removes_them(
+    page, live_server, jane, sam
+):
+    factories.ServiceTypeFactory(name="30 min dog walk")
+    sign_in(page, live_server)
+    page.get_by_role("link", name="Jane Cooper").click()
+    expect(page.get_by_role("heading", name="Jane Cooper", level=1)).to_be_visible()
+
+    # Add a template: Mon, Wed, Fri at 9:30 with Sam.
+    page.get_by_role("link", name="Add template").click()
+    expect(page.get_by_role("heading", name="Add template")).to_be_visible()
+    page.get_by_label("Service").select_option(label="30 min dog walk · 30 min")
+    page.get_by_role("checkbox", name=re.compile("Biscuit")).check()
+    for day in ("Mon", "Wed", "Fri"):
+        page.get_by_role("checkbox", name=day, exact=True).check()
+    page.get_by_label("Time").fill("09:30")
+    page.locator("#id_sitter").select_option(label="Sam Patel")
+    page.get_by_role("button", name="Add template").click()
+
+    expect(page.get_by_role("status")).to_contain_text("Added the template")
+    templates = page.locator("#templates")
+    expect(templates).to_contain_text("Mon, Wed, Fri at 9:30 AM")
+    template = Template.objects.get(client=jane)
+    assert template.weekdays == [0, 2, 4]
+
+    # Apply it for the next four weeks (the dialog's defaults).
+    templates.get_by_role("link", name=re.compile("^Apply")).click()
+    dialog = page.get_by_role("dialog", name="Apply template")
+    expect(dialog).to_be_visible()
+    today = timezone.localdate()
+    expect(dialog.get_by_label("From")).to_have_value(today.isoformat())
+    expect(dialog.get_by_label("To")).to_have_value((today + timedelta(weeks=4)).isoformat())
+    dialog.get_by_role("button", name="Apply").click()
+
+    dates = expected_visits({0, 2, 4}, time(9, 30))
+    expect(page.get_by_role("status")).to_contain_text(
+        f"Created {len(dates)} visits; 0 already existed."
+    )
+    made = ScheduledEvent.objects.filter(template=template)
+    assert sorted(made.values_list("occurrence_date", flat=True)) == dates
+    assert set(made.values_list("sitter", flat=True)) == {sam.pk}
+
+    # On the profile: the next ten of them, with the total.
+    upcoming = page.locator("#upcoming")
+    expect(upcoming.get_by_role("heading")).to_have_text(f"Upcoming services {len(dates)}")
+    expect(upcoming.locator("tbody tr")).to_have_count(min(len(dates), 10))
+    expect(upcoming.locator("tbody tr").first).to_contain_text("9:30 AM")
+
+    # On the week view: next week holds three of them, Monday, Wednesday and Friday.
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Schedule").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Week of")
+    page.get_by_role("link", name="Next week").click()
+    janes = page.locator(".visit-card", has_text="Jane Cooper")
+    expect(janes).to_have_count(3)
+    for card in janes.all():
+        expect(card).to_contain_text("9:30 AM")
+        expect(card).to_contain_text("Biscuit")
+        expect(card).to_contain_text("Sam")
+        expect(card).to_contain_text("Scheduled")
+    monday = today + timedelta(days=7 - today.weekday())
+    for offset in (0, 2, 4):
+        day = page.locator(f"#day-{(monday + timedelta(days=offset)).isoformat()}")
+        expect(day).to_be_visible()
+
+    # Make Inactive with both options: exactly the visits still to come go.
+    page.goto(f"{live_server.url}{jane.get_absolute_url()}")
+    page.get_by_role("button", name="Quick Actions").click()
+    page.get_by_role("link", name="Make Inactive").click()
+    dialog = page.get_by_role("dialog", name="Make Inactive")
+    expect(
+        dialog.get_by_role("checkbox", name="Delete all future scheduled services")
+    ).to_be_checked()
+    expect(dialog.get_by_role("checkbox", name="Delete templates")).to_be_checked()
+    dialog.get_by_role("button", name="Make Inactive").click()
+
+    expect(page.get_by_role("status")).to_contain_text(
+        f"Made inactive. Removed {len(dates)} upcoming services and 1 template."
+    )
+    expect(page.get_by_text("No upcoming services.")).to_be_visible()
+    expect(page.get_by_text("No recurring templates.")).to_be_visible()
+    expect(page.get_by_role("link", name="Add template")).to_have_count(0)
+
+    assert set(ScheduledEvent.objects.filter(client=jane).values_list("pk", flat=True)) == (
+        jane.kept_event_ids
+    )
+    assert not Template.objects.filter(client=jane).exists()
+    assert page.console_errors == []
+
+
+def test_add_a_visit_without_javascript(page_without_js, live_server, jane, sam):
+    page = page_without_js
+    factories.ServiceTypeFactory(name="30 min dog walk")
+    factories.InactiveClientFactory(name="Old Timer")
+    sign_in(page, live_server)
+    page.goto(f"{live_server.url}/schedule/visits/add/")
+
+    picker = page.get_by_label("Client")
+    expect(picker.locator("option", has_text="Jane Cooper")).to_have_count(1)
+    expect(picker.locator("option", has_text="Old Timer")).to_have_count(0)
+    picker.select_option(label="Jane Cooper")
+    page.get_by_role("button", name="Continue").click()
+
+    expect(page.get_by_text("Jane Cooper")).to_be_visible()
+    day = timezone.localdate() + timedelta(days=2)
+    page.get_by_label("Service").select_option(label="30 min dog walk · 30 min")
+    page.get_by_role("checkbox", name=re.compile("Biscuit")).check()
+    page.locator("#id_sitter").select_option(label="Sam Patel")
+    page.get_by_label("Date").fill(day.isoformat())
+    page.get_by_label("Starts at").fill("14:00")
+    page.get_by_role("button", name="Add visit").click()
+
+    expect(page).to_have_url(re.compile(rf"/schedule/day/{day.isoformat()}/$"))
+    expect(page.get_by_role("status")).to_contain_text(
+        "Scheduled 30 min dog walk for Jane Cooper on"
+    )
+    expect(page.locator(".day-visit", has_text="Jane Cooper")).to_contain_text("2:00 PM")
+    event = ScheduledEvent.objects.get(client=jane, sitter=sam)
+    assert event.sitter == sam
+    assert event.ends_at - event.starts_at == timedelta(minutes=30)
+
+
+def test_the_week_is_seven_columns_on_a_laptop_and_stacked_days_on_a_phone(
+    new_page, live_server, jane
+):
+    laptop = new_page()
+    sign_in(laptop, live_server)
+    laptop.goto(f"{live_server.url}/schedule/week/")
+    days = laptop.locator(".week-day")
+    expect(days).to_have_count(7)
+    boxes = [days.nth(n).bounding_box() for n in range(7)]
+    assert len({round(box["y"]) for box in boxes}) == 1  # one row
+    assert all(a["x"] < b["x"] for a, b in pairwise(boxes))
+    assert boxes[-1]["x"] + boxes[-1]["width"] <= 1280  # no sideways scrolling
+
+    phone = new_page(viewport={"width": 390, "height": 844}, is_mobile=True)
+    sign_in(phone, live_server, email="phone@example.com")
+    phone.goto(f"{live_server.url}/schedule/week/")
+    days = phone.locator(".week-day")
+    boxes = [days.nth(n).bounding_box() for n in range(7)]
+    assert len({round(box["x"]) for box in boxes}) == 1  # one column
+    assert all(a["y"] < b["y"] for a, b in pairwise(boxes))
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 390
