@@ -59,6 +59,10 @@ def main():
             page.keyboard.press("Escape")
             page.goto(f"{BASE}/clients/?status=inactive")
             page.screenshot(path=OUT / f"inactive-clients-{name}.png", full_page=True)
+            page.goto(f"{BASE}/schedule/")
+            page.screenshot(path=OUT / f"schedule-week-{name}.png", full_page=True)
+            page.goto(f"{BASE}/schedule/day/")
+            page.screenshot(path=OUT / f"schedule-day-{name}.png", full_page=True)
             page.goto(profile)
             context.close()
 

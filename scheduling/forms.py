@@ -12,6 +12,7 @@ from clients.models import Client
 
 from . import selectors
 from .models import WEEKDAY_NAMES, EventStatus, ScheduledEvent, ServiceType, Template
+from .recurrence import local_start
 from .services import NOTE_MAX_LENGTH, ClientInactive
 
 # How far one Apply may reach: a year of visits at a time.
@@ -34,7 +35,7 @@ def inactive_message(client: Client) -> str:
 def local_datetime(day: date, at: time) -> datetime:
     """``day`` at ``at`` in the business's time zone (a time that daylight
     saving skips moves forward)."""
-    return timezone.make_aware(datetime.combine(day, at), selectors.business_timezone())
+    return local_start(day, at, selectors.business_timezone())
 
 
 def duration_display(duration: timedelta) -> str:

@@ -793,3 +793,19 @@ def _overlapping_new_events(
         if any(ends > event.starts_at for _, ends in others[low:high]):
             overlapping.append(event)
     return overlapping
+
+
+def save_service_type(service_type: ServiceType) -> ServiceType:
+    """Validate and save a service type, new or edited (name unique, length
+    and price not negative). Visits already booked keep their times."""
+    service_type.full_clean()
+    service_type.save()
+    return service_type
+
+
+def set_service_type_offered(service_type: ServiceType, *, offered: bool) -> ServiceType:
+    """Archive a service type (no longer offered for new visits or requests)
+    or offer it again. Never deleted: visits keep it. One UPDATE."""
+    ServiceType.objects.filter(pk=service_type.pk).update(is_active=offered)
+    service_type.is_active = offered
+    return service_type

@@ -652,7 +652,7 @@ def _get_service_type(pk: int) -> ServiceType:
 def service_type_add(request: HtmxHttpRequest) -> HttpResponse:
     form = ServiceTypeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        service_type = form.save()
+        service_type = services.save_service_type(form.instance)
         messages.success(request, f"Added “{service_type.name}”.")
         return redirect("scheduling:service_types")
     status = 400 if request.method == "POST" else 200
@@ -671,7 +671,7 @@ def service_type_edit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     service_type = _get_service_type(pk)
     form = ServiceTypeForm(request.POST or None, instance=service_type)
     if request.method == "POST" and form.is_valid():
-        form.save()
+        services.save_service_type(form.instance)
         messages.success(
             request,
             f"Saved “{service_type.name}”. Visits already booked keep their times.",
@@ -690,7 +690,7 @@ def service_type_edit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 
 def _set_offered(request, pk: int, *, offered: bool) -> HttpResponse:
     service_type = _get_service_type(pk)
-    ServiceType.objects.filter(pk=service_type.pk).update(is_active=offered)
+    services.set_service_type_offered(service_type, offered=offered)
     if offered:
         messages.success(request, f"“{service_type.name}” is offered again.")
     else:

@@ -36,12 +36,34 @@
       dialog.removeAttribute("data-autoopen");
       dialog.addEventListener("close", function () {
         dialog.remove();
-        var trigger = document.getElementById("quick-actions-button");
-        if (trigger) trigger.focus();
+        returnFocus();
       });
       if (!dialog.open) dialog.showModal();
     });
   }
+
+  // The element whose request opened the current dialog: focus goes back
+  // to it when the dialog closes, or to Quick Actions when it is gone or
+  // hidden (a link of the closed menu, a profile swapped after success).
+  var dialogOpener = null;
+
+  function returnFocus() {
+    var opener = dialogOpener;
+    dialogOpener = null;
+    if (opener && opener.isConnected && opener.checkVisibility && opener.checkVisibility()) {
+      opener.focus();
+      return;
+    }
+    var quickActions = document.getElementById("quick-actions-button");
+    if (quickActions) quickActions.focus();
+  }
+
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var target = event.detail.target;
+    if (target && target.id === "dialog-slot" && !event.detail.elt.closest("dialog")) {
+      dialogOpener = event.detail.elt;
+    }
+  });
 
   document.documentElement.classList.add("js");
 

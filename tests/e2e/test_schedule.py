@@ -208,3 +208,20 @@ def test_the_week_is_seven_columns_on_a_laptop_and_stacked_days_on_a_phone(
     assert len({round(box["x"]) for box in boxes}) == 1  # one column
     assert all(a["y"] < b["y"] for a, b in pairwise(boxes))
     assert phone.evaluate("document.documentElement.scrollWidth") <= 390
+
+
+def test_closing_a_visit_dialog_returns_focus_to_the_button_that_opened_it(page, live_server, jane):
+    visit = factories.ScheduledEventFactory(client=jane)
+    sign_in(page, live_server)
+    page.goto(f"{live_server.url}/schedule/visits/{visit.pk}/")
+    opener = page.get_by_role("link", name="Cancel visit")
+    opener.click()
+    dialog = page.get_by_role("dialog")
+    expect(dialog).to_be_visible()
+
+    page.keyboard.press("Escape")
+
+    expect(dialog).to_be_hidden()
+    expect(opener).to_be_focused()
+    visit.refresh_from_db()
+    assert visit.status == EventStatus.SCHEDULED
