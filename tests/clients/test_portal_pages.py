@@ -835,3 +835,15 @@ def test_portal_pages_keep_to_the_strict_content_security_policy(portal, walk, u
     assert not re.search(r"<script(?![^>]*\bsrc=)", page), "inline script"
     assert not re.search(r"\son[a-z]+=", page), "inline event handler"
     assert "hx-on" not in page
+
+
+def test_the_request_form_of_a_client_without_pets_says_whom_to_contact(client, roles, settings):
+    settings.BUSINESS_NAME = "Waggy Walks"
+    settings.BUSINESS_PHONE = "(555) 123-0000"
+    login = factories.ClientLoginFactory(client__name="Petless")
+    client.force_login(login)
+    page = client.get(REQUEST).content.decode()
+    assert (
+        "We don&#x27;t have your pets on file yet. Contact Waggy Walks at (555) 123-0000 "
+        "to add them." in page
+    )

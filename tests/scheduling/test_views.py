@@ -1330,3 +1330,13 @@ def test_schedule_pages_carry_no_inline_script_or_style(manager_client, jane, bi
         assert not re.search(r"\son[a-z]+=", html), url
         assert "hx-on" not in html, url
         assert not re.search(r"<script[^>]*>[^<]+</script>", html), url
+
+
+def test_the_visit_form_of_a_client_without_pets_says_so(manager_client, walk):
+    petless = factories.ClientFactory(name="No Pets Yet")
+    response = manager_client.get(f"/schedule/visits/add/?client={petless.pk}")
+    assert response.status_code == 200
+    assert (
+        "No Pets Yet has no pets on file. Add them to the client&#x27;s details first."
+        in response.content.decode()
+    )
