@@ -46,7 +46,7 @@ def issue_token(user, *, now: datetime | None = None) -> IssuedToken:
     if user.client_id is None:
         raise ValueError("App tokens are for client logins only.")
     with transaction.atomic():
-        client = Client.objects.select_for_update().only("is_active").get(pk=user.client_id)
+        client = Client.objects.lock(user.client_id)
         if not client.is_active:
             raise ClientNotActive(user.client_id)
         now = now or timezone.now()

@@ -19,6 +19,14 @@ class ClientQuerySet(models.QuerySet):
     def inactive(self):
         return self.filter(is_active=False)
 
+    def lock(self, pk: int) -> "Client":
+        """The client's row, locked until the transaction ends. Every write
+        that depends on the client's status takes this one lock (Make
+        Inactive, Re-Activate, scheduling, requests, app tokens), so the
+        status read under it stays true until the commit. No-op on SQLite,
+        whose IMMEDIATE transactions serialise writers instead."""
+        return self.select_for_update(of=("self",)).get(pk=pk)
+
 
 class Client(models.Model):
     """A pet parent (or household). Never deleted: made inactive instead."""

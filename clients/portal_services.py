@@ -7,7 +7,7 @@ from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 
-from scheduling.services import ClientInactive
+from scheduling.services import lock_active_client
 
 from .api_tokens import revoke_login_tokens
 from .models import Client
@@ -30,9 +30,7 @@ def update_own_details(user, **changes) -> Client:
     inactive client with ClientInactive."""
     User = get_user_model()
     with transaction.atomic():
-        client = Client.objects.select_for_update(of=("self",)).get(pk=user.client_id)
-        if not client.is_active:
-            raise ClientInactive(client)
+        client = lock_active_client(user.client_id)
         old_email = client.email
         new_email = (changes.get("email", old_email) or "").strip().lower()
         email_changes = bool(new_email) and new_email != old_email

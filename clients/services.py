@@ -162,7 +162,7 @@ def deactivate_client(
     record the change. Nothing is sent to the client. Raises
     ClientAlreadyInactive, changing nothing, when the client is inactive."""
     with transaction.atomic():
-        locked = Client.objects.select_for_update(of=("self",)).get(pk=client.pk)
+        locked = Client.objects.lock(client.pk)
         if not locked.is_active:
             raise ClientAlreadyInactive(locked)
         now = now or timezone.now()
@@ -196,7 +196,7 @@ def reactivate_client(
     that Make Inactive removed comes back. Raises ClientAlreadyActive, changing
     nothing, when the client is active."""
     with transaction.atomic():
-        locked = Client.objects.select_for_update(of=("self",)).get(pk=client.pk)
+        locked = Client.objects.lock(client.pk)
         if locked.is_active:
             raise ClientAlreadyActive(locked)
         now = now or timezone.now()
@@ -214,7 +214,7 @@ def invite_client(client: Client, *, actor, build_url) -> Invitation:
     ``request.build_absolute_uri``)."""
     User = get_user_model()
     with transaction.atomic():
-        locked = Client.objects.select_for_update(of=("self",)).get(pk=client.pk)
+        locked = Client.objects.lock(client.pk)
         if not locked.is_active:
             raise ClientInactive(locked)
         if not locked.email:

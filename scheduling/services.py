@@ -132,9 +132,7 @@ def request_visit(
         raise ValueError("request_visit() needs a time-zone aware starts_at.")
     now = now or timezone.now()
     with transaction.atomic():
-        locked = Client.objects.select_for_update(of=("self",)).get(pk=client.pk)
-        if not locked.is_active:
-            raise ClientInactive(locked)
+        locked = lock_active_client(client.pk)
         pet_ids = _validate_request(
             locked, service_type=service_type, pets=pets, starts_at=starts_at, note=note, now=now
         )
@@ -209,14 +207,10 @@ def _validate_request(
 # --- Visits, by staff ----------------------------------------------------------------
 
 
-def _lock_client(client_id: int) -> Client:
-    """The client's row, locked until the transaction ends: the lock Make
-    Inactive takes, so the status read here stays true until we commit."""
-    return Client.objects.select_for_update(of=("self",)).get(pk=client_id)
-
-
-def _lock_active_client(client_id: int) -> Client:
-    locked = _lock_client(client_id)
+def lock_active_client(client_id: int) -> Client:
+    """The client's row under Make Inactive's lock (Client.objects.lock);
+    ClientInactive when the client is inactive."""
+    locked = Client.objects.lock(client_id)
     if not locked.is_active:
         raise ClientInactive(locked)
     return locked
@@ -353,7 +347,7 @@ def schedule_event(
     visit at that time (unless ``allow_overlap``); nothing is written then."""
     _require_aware(starts_at=starts_at, ends_at=ends_at)
     with transaction.atomic():
-        locked = _lock_active_client(client.pk)
+        locked = lock_active_client(client.pk)
         pet_ids, ends_at = _validate_visit(
             locked,
             service_type=service_type,
@@ -405,7 +399,7 @@ def update_event(
     a refusal."""
     _require_aware(starts_at=starts_at, ends_at=ends_at)
     with transaction.atomic():
-        locked = _lock_active_client(event.client_id)
+        locked = lock_active_client(event.client_id)
         status = _current_status(event)
         if status not in OPEN_STATUSES:
             raise InvalidTransition(event, action="edit", status=status)
@@ -483,7 +477,7 @@ def confirm_request(
     when the sitter already has a visit then (unless ``allow_overlap``),
     InvalidTransition when the visit isn't a request any more."""
     with transaction.atomic():
-        _lock_active_client(event.client_id)
+        lock_active_client(event.client_id)
         current = ScheduledEvent.objects.filter(pk=event.pk).first()
         if current is None or current.status != EventStatus.REQUESTED:
             raise InvalidTransition(
@@ -561,7 +555,7 @@ def create_template(
     itself: apply_template does. Refused with ClientInactive under the client's
     row lock for an inactive client, ValidationError for bad input."""
     with transaction.atomic():
-        locked = _lock_active_client(client.pk)
+        locked = lock_active_client(client.pk)
         template = Template(
             client=locked,
             service_type=service_type,
@@ -602,7 +596,7 @@ def update_template(
     it again adds the visits of new days and dates only. Returns the template
     as saved."""
     with transaction.atomic():
-        _lock_active_client(template.client_id)
+        lock_active_client(template.client_id)
         current = Template.objects.select_related("client").filter(pk=template.pk).first()
         if current is None:
             raise _template_gone()
@@ -629,7 +623,7 @@ def delete_template(template: Template, *, actor) -> None:
     changed."""
     with transaction.atomic():
         # Serialised with apply_template, which links new visits to it.
-        _lock_client(template.client_id)
+        Client.objects.lock(template.client_id)
         Template.objects.filter(pk=template.pk).delete()
 
 
@@ -694,7 +688,7 @@ def apply_template(
     now = now or timezone.now()
     tz = timezone.get_default_timezone()
     with transaction.atomic():
-        locked = _lock_active_client(template.client_id)
+        locked = lock_active_client(template.client_id)
         _validate_range(start_date, end_date)
         # Re-read under the lock: template changes take the same lock.
         current = Template.objects.select_related("service_type").filter(pk=template.pk).first()
