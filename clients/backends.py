@@ -6,12 +6,22 @@ at sign-in and, through ``get_user``, on every request of a session, so the
 two always agree.
 """
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 
 # Set on the request when the password was right but the client is inactive:
 # the one case whose sign-in message differs (never its cost or status).
 INACTIVE_CLIENT_FLAG = "petcare_inactive_client_login"
+
+
+def account_inactive_message() -> str:
+    """What an inactive client's login is told at every door (portal, app,
+    invitation link): the account is no longer active, and whom to contact."""
+    return (
+        "Your account is no longer active. To use the portal again, contact "
+        f"{settings.BUSINESS_NAME} at {settings.BUSINESS_PHONE} or {settings.BUSINESS_EMAIL}."
+    )
 
 
 class ClientAwareBackend(ModelBackend):

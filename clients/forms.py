@@ -1,6 +1,8 @@
 from django import forms
 from django.core.exceptions import ValidationError
 
+from petcare.forms import MultilineTextField
+
 from .models import Client
 from .selectors import ClientFilter
 
@@ -16,10 +18,12 @@ class ClientForm(forms.Form):
         help_text="Used to sign in to the client portal. Leave empty if unknown.",
     )
     phone = forms.CharField(max_length=40, required=False, label="Phone")
-    address = forms.CharField(
+    address = MultilineTextField(
         required=False, label="Address", widget=forms.Textarea(attrs={"rows": 3})
     )
-    notes = forms.CharField(required=False, label="Notes", widget=forms.Textarea(attrs={"rows": 4}))
+    notes = MultilineTextField(
+        required=False, label="Notes", widget=forms.Textarea(attrs={"rows": 4})
+    )
 
     def clean_email(self) -> str:
         return (self.cleaned_data.get("email") or "").strip().lower()
@@ -60,10 +64,8 @@ class StrictCheckboxField(forms.Field):
         pass
 
 
-class ReasonField(forms.CharField):
-    """An optional reason for the history. Browsers send a textarea's line
-    breaks as CRLF; counting them as one character keeps the limit the same
-    with and without JavaScript."""
+class ReasonField(MultilineTextField):
+    """An optional reason for the history."""
 
     def __init__(self, **kwargs):
         kwargs.setdefault("label", "Reason (optional, for the history)")
@@ -71,10 +73,6 @@ class ReasonField(forms.CharField):
         kwargs.setdefault("max_length", 500)
         kwargs.setdefault("widget", forms.Textarea(attrs={"rows": 2}))
         super().__init__(**kwargs)
-
-    def to_python(self, value):
-        value = super().to_python(value)
-        return value.replace("\r\n", "\n") if value else value
 
 
 class DeactivateForm(forms.Form):

@@ -12,12 +12,26 @@ def phone_digits(phone: str) -> str:
     return re.sub(r"\D", "", phone or "")
 
 
+class ClientInactive(Exception):
+    """Nothing can be requested, scheduled or sent for an inactive client
+    (docs/design.md, "Scheduling for an inactive client")."""
+
+    def __init__(self, client: "Client"):
+        self.client = client
+        super().__init__(f"{client.name} is inactive. Re-Activate the client to schedule services.")
+
+
 class ClientQuerySet(models.QuerySet):
     def active(self):
         return self.filter(is_active=True)
 
     def inactive(self):
         return self.filter(is_active=False)
+
+    def schedulable(self):
+        """The clients visits may be requested or scheduled for: the rule of
+        Client.can_be_scheduled, as a filter (for pickers and lists)."""
+        return self.active()
 
     def lock(self, pk: int) -> "Client":
         """The client's row, locked until the transaction ends. Every write
@@ -26,6 +40,16 @@ class ClientQuerySet(models.QuerySet):
         status read under it stays true until the commit. No-op on SQLite,
         whose IMMEDIATE transactions serialise writers instead."""
         return self.select_for_update(of=("self",)).get(pk=pk)
+
+    def lock_schedulable(self, pk: int) -> "Client":
+        """The client's row under that lock, for a write that schedules,
+        requests or invites; ClientInactive (nothing written) when the client
+        can't be scheduled. The status is read under the lock, so it stays
+        true until the commit."""
+        locked = self.lock(pk)
+        if not locked.can_be_scheduled:
+            raise ClientInactive(locked)
+        return locked
 
 
 class Client(models.Model):
@@ -91,6 +115,21 @@ class Client(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("clients:detail", args=[self.pk])
+
+    @property
+    def can_be_scheduled(self) -> bool:
+        """May visits be requested, scheduled, confirmed or moved for this
+        client, templates added or applied, or a portal invitation sent? Only
+        while the client is active. Forms, selectors (through
+        ``Client.objects.schedulable()``), templates and the services' lock
+        (``Client.objects.lock_schedulable()``) all ask this one rule."""
+        return self.is_active
+
+    @property
+    def scheduling_refusal(self) -> str:
+        """The words of ClientInactive when the client can't be scheduled
+        (else ""), for the screens that say so before anyone tries."""
+        return "" if self.can_be_scheduled else str(ClientInactive(self))
 
 
 class Species(models.TextChoices):
@@ -164,36 +203,3 @@ class ClientStatusChange(models.Model):
         return (
             f"{self.client} {self.get_action_display().lower()} at {self.changed_at:%Y-%m-%d %H:%M}"
         )
-
-
-class ApiTokenQuerySet(models.QuerySet):
-    def usable(self, *, now):
-        return self.filter(revoked_at__isnull=True, expires_at__gt=now)
-
-
-class ApiToken(models.Model):
-    """A sign-in of the client app. Only a hash of the token is stored; the
-    token itself is shown once, to the app that signed in."""
-
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
-    )
-    key_hash = models.CharField(max_length=64, unique=True)
-    created_at = models.DateTimeField()
-    expires_at = models.DateTimeField()
-    last_used_at = models.DateTimeField(null=True, blank=True)
-    revoked_at = models.DateTimeField(null=True, blank=True)
-
-    objects = ApiTokenQuerySet.as_manager()
-
-    class Meta:
-        indexes = [models.Index(fields=["user", "revoked_at"], name="api_token_user_idx")]
-        constraints = [
-            models.CheckConstraint(
-                condition=models.Q(expires_at__gt=models.F("created_at")),
-                name="api_token_expires_after_creation",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"App token of {self.user_id} from {self.created_at:%Y-%m-%d}"

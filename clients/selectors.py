@@ -1,11 +1,15 @@
-"""Reads of the client lifecycle, shaped for their screens (constant query counts)."""
+"""Reads of the client lifecycle, shaped for their screens (constant query counts).
+
+A client's visits and templates are read through the client's reverse
+relations (``client.events``, ``client.templates``) and the schedule's own
+named querysets: the scheduling app builds on this one, so nothing here
+imports it (docs/architecture.md).
+"""
 
 from dataclasses import dataclass
 from datetime import datetime
 
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
-
-from scheduling.selectors import client_templates, client_upcoming_events
 
 from .models import Client, ClientStatusChange, Pet, phone_digits
 
@@ -64,6 +68,19 @@ class ClientProfile:
         return bool(self.templates)
 
 
+def client_upcoming_visits(*, client: Client, now: datetime) -> QuerySet:
+    """The client's visits still to come, soonest first, ready to list."""
+    return client.events.upcoming(now=now).for_display().order_by("starts_at", "pk")
+
+
+def client_templates(*, client: Client) -> QuerySet:
+    return client.templates.for_display()
+
+
+def client_has_templates(*, client: Client) -> bool:
+    return client.templates.exists()
+
+
 def get_client(*, client_id: int) -> Client:
     return Client.objects.select_related("deactivated_by").get(pk=client_id)
 
@@ -76,7 +93,7 @@ def get_client_profile(*, client: Client, now: datetime) -> ClientProfile:
     """Everything the profile page shows, in a fixed number of queries however
     many visits and history rows the client has (the sections show the first
     ten and the total)."""
-    upcoming = client_upcoming_events(client=client, now=now)
+    upcoming = client_upcoming_visits(client=client, now=now)
     history = client_history(client=client)
     return ClientProfile(
         client=client,

@@ -18,11 +18,11 @@ from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from petcare import roles
+from petcare import policy, roles
 from petcare.tokens import invitation_token
-from scheduling.services import ClientInactive, delete_client_templates, delete_upcoming_events
 
-from .models import ApiToken, Client, ClientStatusChange, StatusAction
+from . import schedule
+from .models import Client, ClientStatusChange, StatusAction
 
 
 class ClientAlreadyInactive(Exception):
@@ -126,18 +126,17 @@ def update_client(client: Client, **changes) -> Client:
 def _change_status(
     locked: Client, *, is_active: bool, actor, now: datetime, **history
 ) -> ClientStatusChange:
-    """Set the locked client's status, end its logins' sessions and record the change."""
+    """Set the locked client's status, end its logins' sessions, links and
+    app tokens, and record the change."""
     locked.is_active = is_active
     locked.deactivated_at = None if is_active else now
     locked.deactivated_by = None if is_active else actor
     locked.save(update_fields=["is_active", "deactivated_at", "deactivated_by", "updated_at"])
-    # The auth epoch is part of the session hash: every session (and, later,
-    # every link) of the client's logins from before this change ends.
+    # The auth epoch is part of the session hash, of the password-reset and
+    # invitation links' hashes and of the app tokens' credentials hash: every
+    # session, link and token of the client's logins from before this change
+    # ends, in this one UPDATE, and stays dead after a Re-Activate.
     get_user_model().objects.filter(client=locked).update(auth_epoch=F("auth_epoch") + 1)
-    if not is_active:
-        # The app's tokens die with the sessions (they stay dead after a
-        # Re-Activate: the app signs in again).
-        ApiToken.objects.filter(user__client=locked, revoked_at__isnull=True).update(revoked_at=now)
     return ClientStatusChange.objects.create(
         client=locked,
         action=StatusAction.REACTIVATED if is_active else StatusAction.DEACTIVATED,
@@ -160,16 +159,18 @@ def deactivate_client(
     optionally delete its visits still to come (starting at or after now, not
     canceled or completed) and its templates, end its logins' sessions, and
     record the change. Nothing is sent to the client. Raises
-    ClientAlreadyInactive, changing nothing, when the client is inactive."""
+    ClientAlreadyInactive, changing nothing, when the client is inactive, and
+    Refused (PermissionDenied) when ``actor`` may not change a client's status."""
+    policy.require(policy.may_change_client_status, actor)
     with transaction.atomic():
         locked = Client.objects.lock(client.pk)
         if not locked.is_active:
             raise ClientAlreadyInactive(locked)
         now = now or timezone.now()
         events_removed = (
-            delete_upcoming_events(client=locked, now=now) if delete_future_events else 0
+            schedule.delete_upcoming_visits(locked, now=now) if delete_future_events else 0
         )
-        templates_removed = delete_client_templates(client=locked) if delete_templates else 0
+        templates_removed = schedule.delete_templates(locked) if delete_templates else 0
         change = _change_status(
             locked,
             is_active=False,
@@ -194,7 +195,9 @@ def reactivate_client(
 ) -> Reactivation:
     """Make an inactive client active again so its logins can sign in; nothing
     that Make Inactive removed comes back. Raises ClientAlreadyActive, changing
-    nothing, when the client is active."""
+    nothing, when the client is active, and Refused (PermissionDenied) when
+    ``actor`` may not change a client's status."""
+    policy.require(policy.may_change_client_status, actor)
     with transaction.atomic():
         locked = Client.objects.lock(client.pk)
         if locked.is_active:
@@ -211,12 +214,12 @@ def invite_client(client: Client, *, actor, build_url) -> Invitation:
     email leaves only once the transaction has committed.
 
     ``build_url(path)`` makes the absolute link (the view passes
-    ``request.build_absolute_uri``)."""
+    ``request.build_absolute_uri``). Refused (PermissionDenied) when
+    ``actor`` may not invite clients."""
+    policy.require(policy.may_invite_client, actor)
     User = get_user_model()
     with transaction.atomic():
-        locked = Client.objects.lock(client.pk)
-        if not locked.is_active:
-            raise ClientInactive(locked)
+        locked = Client.objects.lock_schedulable(client.pk)
         if not locked.email:
             raise CannotInvite(
                 f"{locked.name} has no email address. Add one with Edit details, then invite."

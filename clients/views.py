@@ -1,39 +1,36 @@
-"""Staff screens of the client lifecycle."""
+"""Staff screens of the client lifecycle: the list, the profile, add and edit,
+Make Inactive, Re-Activate and Invite to portal."""
 
 from django import forms
 from django.contrib import messages
-from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.html import format_html
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import reswap, retarget, trigger_client_event
 
-from petcare.access import HtmxHttpRequest, staff_member_required
-from scheduling.selectors import client_has_templates, client_upcoming_events
+from petcare import policy
+from petcare.access import HtmxHttpRequest, staff_view
+from petcare.http import get_or_404, render_dialog
 
 from . import selectors, services
 from .forms import ClientForm, ClientSearchForm, DeactivateForm, ReactivateForm
-from .models import Client
+from .models import Client, ClientInactive
 
 CLIENTS_PER_PAGE = 25
 SEE_ALL_PER_PAGE = 50
 
 
 def _get_client(pk: int) -> Client:
-    try:
-        return selectors.get_client(client_id=pk)
-    except Client.DoesNotExist:
-        raise Http404("No client with this id.") from None
+    return get_or_404(selectors.get_client, client_id=pk)
 
 
-@require_GET
-@staff_member_required
-@permission_required("clients.view_client", raise_exception=True)
+@require_safe
+@staff_view(policy.may_view_clients)
 @vary_on_headers("HX-Request")
 def client_list(request: HtmxHttpRequest) -> HttpResponse:
     search = ClientSearchForm(request.GET)
@@ -56,21 +53,18 @@ def client_list(request: HtmxHttpRequest) -> HttpResponse:
     )
 
 
-def _profile_context(request, client: Client) -> dict:
+def _profile_context(client: Client) -> dict:
     return {
         "profile": selectors.get_client_profile(client=client, now=timezone.now()),
         "client": client,
-        "can_change_status": request.user.has_perm("clients.change_client_status"),
-        "can_edit": request.user.has_perm("clients.change_client"),
     }
 
 
-@require_GET
-@staff_member_required
-@permission_required("clients.view_client", raise_exception=True)
+@require_safe
+@staff_view(policy.may_view_clients)
 def client_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     client = _get_client(pk)
-    return render(request, "clients/profile.html", _profile_context(request, client))
+    return render(request, "clients/profile.html", _profile_context(client))
 
 
 def _duplicate_email_error(form: ClientForm, error: services.DuplicateClientEmail) -> None:
@@ -87,9 +81,8 @@ def _duplicate_email_error(form: ClientForm, error: services.DuplicateClientEmai
     )
 
 
-@require_http_methods(["GET", "POST"])
-@staff_member_required
-@permission_required("clients.add_client", raise_exception=True)
+@require_http_methods(["GET", "HEAD", "POST"])
+@staff_view(policy.may_add_client)
 def client_create(request: HtmxHttpRequest) -> HttpResponse:
     form = ClientForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -106,9 +99,8 @@ def client_create(request: HtmxHttpRequest) -> HttpResponse:
     return render(request, "clients/form.html", {"form": form, "client": None}, status=status)
 
 
-@require_http_methods(["GET", "POST"])
-@staff_member_required
-@permission_required("clients.change_client", raise_exception=True)
+@require_http_methods(["GET", "HEAD", "POST"])
+@staff_view(policy.may_edit_client)
 def client_update(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     client = _get_client(pk)
     form = ClientForm(request.POST or None, initial=ClientForm.initial_for(client))
@@ -142,7 +134,7 @@ def _removed_summary(deactivation: services.Deactivation) -> str:
 
 
 def _status_changed_response(request: HtmxHttpRequest, client: Client) -> HttpResponse:
-    """After Make Inactive / Re-Activate (done or refused): the profile again.
+    """After Make Inactive / Re-Activate / Invite (done or refused): the profile again.
 
     htmx gets the profile partial in place of the old one and an event that
     closes the dialog; a plain browser is redirected (post/redirect/get).
@@ -150,38 +142,27 @@ def _status_changed_response(request: HtmxHttpRequest, client: Client) -> HttpRe
     if not request.htmx:
         return redirect(client)
     client = _get_client(client.pk)
-    response = render(
-        request, "clients/profile.html#status-changed", _profile_context(request, client)
-    )
+    response = render(request, "clients/profile.html#status-changed", _profile_context(client))
     response = retarget(response, "#profile")
     response = reswap(response, "outerHTML")
     return trigger_client_event(response, "petcare:dialog-close", after="settle")
 
 
-def _confirm_page(request, *, client, form, action: str, status: int = 200) -> HttpResponse:
-    template = "clients/status_confirm.html"
-    if request.htmx:
-        template += "#dialog"
-    return render(
-        request, template, {"client": client, "form": form, "action": action}, status=status
-    )
-
-
-@require_http_methods(["GET", "POST"])
-@staff_member_required
-@permission_required("clients.change_client_status", raise_exception=True)
+@require_http_methods(["GET", "HEAD", "POST"])
+@staff_view(policy.may_change_client_status)
 @vary_on_headers("HX-Request")
 def client_deactivate(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     """GET: the Make Inactive confirmation (a dialog for htmx, else a page). POST: do it."""
     client = _get_client(pk)
     form = DeactivateForm(
         request.POST if request.method == "POST" else None,
-        has_templates=client_has_templates(client=client),
+        has_templates=selectors.client_has_templates(client=client),
     )
-    if request.method == "GET":
-        return _confirm_page(request, client=client, form=form, action="deactivate")
+    context = {"client": client, "form": form}
+    if request.method != "POST":
+        return render_dialog(request, "clients/deactivate.html", context)
     if not form.is_valid():
-        return _confirm_page(request, client=client, form=form, action="deactivate", status=400)
+        return render_dialog(request, "clients/deactivate.html", context, status=400)
     try:
         deactivation = services.deactivate_client(
             client,
@@ -196,18 +177,18 @@ def client_deactivate(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     return _status_changed_response(request, client)
 
 
-@require_http_methods(["GET", "POST"])
-@staff_member_required
-@permission_required("clients.change_client_status", raise_exception=True)
+@require_http_methods(["GET", "HEAD", "POST"])
+@staff_view(policy.may_change_client_status)
 @vary_on_headers("HX-Request")
 def client_reactivate(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     """GET: the Re-Activate confirmation (a dialog for htmx, else a page). POST: do it."""
     client = _get_client(pk)
     form = ReactivateForm(request.POST if request.method == "POST" else None)
-    if request.method == "GET":
-        return _confirm_page(request, client=client, form=form, action="reactivate")
+    context = {"client": client, "form": form}
+    if request.method != "POST":
+        return render_dialog(request, "clients/reactivate.html", context)
     if not form.is_valid():
-        return _confirm_page(request, client=client, form=form, action="reactivate", status=400)
+        return render_dialog(request, "clients/reactivate.html", context, status=400)
     try:
         services.reactivate_client(client, actor=request.user, reason=form.cleaned_data["reason"])
     except services.ClientAlreadyActive:
@@ -221,19 +202,19 @@ def client_reactivate(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     return _status_changed_response(request, client)
 
 
-@require_http_methods(["GET", "POST"])
-@staff_member_required
-@permission_required("clients.change_client", raise_exception=True)
+@require_http_methods(["GET", "HEAD", "POST"])
+@staff_view(policy.may_invite_client)
 @vary_on_headers("HX-Request")
 def client_invite(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     """GET: confirm Invite to portal (a dialog for htmx, else a page). POST: send it."""
     client = _get_client(pk)
-    form = forms.Form(request.POST if request.method == "POST" else None)
-    if request.method == "GET":
-        return _confirm_page(request, client=client, form=form, action="invite")
+    if request.method != "POST":
+        return render_dialog(
+            request, "clients/invite.html", {"client": client, "form": forms.Form()}
+        )
     try:
         services.invite_client(client, actor=request.user, build_url=request.build_absolute_uri)
-    except services.ClientInactive:
+    except ClientInactive:
         messages.error(
             request, f"{client.name} is inactive: re-activate them before inviting them."
         )
@@ -248,19 +229,17 @@ def client_invite(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     return _status_changed_response(request, client)
 
 
-@require_GET
-@staff_member_required
-@permission_required("clients.view_client", raise_exception=True)
+@require_safe
+@staff_view(policy.may_view_clients)
 def client_upcoming(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     client = _get_client(pk)
-    events = client_upcoming_events(client=client, now=timezone.now())
+    events = selectors.client_upcoming_visits(client=client, now=timezone.now())
     page = Paginator(events, SEE_ALL_PER_PAGE).get_page(request.GET.get("page"))
     return render(request, "clients/upcoming.html", {"client": client, "page": page})
 
 
-@require_GET
-@staff_member_required
-@permission_required("clients.view_client", raise_exception=True)
+@require_safe
+@staff_view(policy.may_view_clients)
 def client_history(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     client = _get_client(pk)
     page = Paginator(selectors.client_history(client=client), SEE_ALL_PER_PAGE).get_page(

@@ -1,14 +1,13 @@
-"""Who may open a staff page."""
+"""Who may open a staff page: signed-in staff that the view's policy rule allows."""
 
 from functools import wraps
 
-from django.contrib.auth import SESSION_KEY, get_user_model
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
-from django.urls import reverse
 from django_htmx.middleware import HtmxDetails
+
+from . import policy
 
 
 class HtmxHttpRequest(HttpRequest):
@@ -23,49 +22,19 @@ class StaffLoginOnPortalPage(PermissionDenied):
     """A signed-in staff member reached a portal page; the 403 page links to the staff sign-in."""
 
 
-def staff_member_required(view):
-    """Anonymous visitors go to the staff sign-in; client logins get a 403."""
+def staff_view(rule: policy.Rule):
+    """A staff page that ``rule`` (of petcare.policy) allows: anonymous
+    visitors go to the staff sign-in, client logins get a 403 that links to
+    the portal, staff whom the rule refuses a 403 that says who may."""
 
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if request.user.client_id is not None:
-            raise ClientLoginOnStaffPage("This page is for the business's staff.")
-        return view(request, *args, **kwargs)
+    def decorator(view):
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            if request.user.client_id is not None:
+                raise ClientLoginOnStaffPage("This page is for the business's staff.")
+            policy.require(rule, request.user)
+            return view(request, *args, **kwargs)
 
-    return login_required(wrapper)
+        return login_required(wrapper)
 
-
-def client_login_required(view):
-    """Portal pages: anonymous visitors go to the portal sign-in (with the
-    inactive message when their session belonged to a client made inactive);
-    staff logins get a 403 that links to the staff sign-in."""
-
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        user = request.user
-        if not user.is_authenticated:
-            if request.session.get(SESSION_KEY) is not None and _session_user_is_inactive_client(
-                request
-            ):
-                request.session.flush()
-                request.session[INACTIVE_NOTICE] = True
-            return redirect_to_login(request.get_full_path(), reverse("portal:login"))
-        if user.client_id is None:
-            raise StaffLoginOnPortalPage("The client portal is for clients.")
-        return view(request, *args, **kwargs)
-
-    return wrapper
-
-
-# Set in the session when a signed-in client's client was made inactive, so
-# the portal's sign-in page can say why the client was signed out.
-INACTIVE_NOTICE = "petcare_inactive_notice"
-
-
-def _session_user_is_inactive_client(request) -> bool:
-    """Only on the refused path: the session names a login the backend no
-    longer accepts; say "inactive" only when that is the reason."""
-    User = get_user_model()
-    return User.objects.filter(
-        pk=request.session[SESSION_KEY], client__isnull=False, client__is_active=False
-    ).exists()
+    return decorator

@@ -1,5 +1,7 @@
 from django.conf import settings
 
+from .policy import UserPolicy
+
 
 def business(request):
     return {
@@ -9,3 +11,9 @@ def business(request):
             "phone": settings.BUSINESS_PHONE,
         }
     }
+
+
+def policy(request):
+    """``may``: the policy's rules for the signed-in user, by name
+    (``{% if may.change_client_status %}``)."""
+    return {"may": UserPolicy(getattr(request, "user", None))}

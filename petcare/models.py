@@ -8,6 +8,8 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
+from .roles import ASSIGNABLE_ROLES
+
 
 class UserManager(BaseUserManager):
     use_in_migrations = True
@@ -19,6 +21,12 @@ class UserManager(BaseUserManager):
 
     def get_by_natural_key(self, username):
         return self.get(email=self.normalize_email(username))
+
+    def assignable(self):
+        """The logins that can be given a visit: active staff in one of
+        ASSIGNABLE_ROLES. Forms offer these and the scheduling services
+        refuse anyone else."""
+        return self.filter(client__isnull=True, is_active=True, groups__name__in=ASSIGNABLE_ROLES)
 
     def _create_user(self, email, password, **extra_fields):
         if not email:

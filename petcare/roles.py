@@ -10,6 +10,9 @@ OFFICE_MANAGER = "Office Manager"
 SITTER = "Sitter"
 CLIENT = "Client"
 
+# The staff who can be given a visit (a template's or a visit's sitter).
+ASSIGNABLE_ROLES = (SITTER, OFFICE_MANAGER, ADMIN)
+
 _MODELS = {
     "clients": ["client", "pet", "clientstatuschange"],
     "scheduling": ["servicetype", "scheduledevent", "template"],

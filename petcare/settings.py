@@ -92,6 +92,8 @@ INSTALLED_APPS = [
     "petcare",
     "clients",
     "scheduling",
+    "portal",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -123,6 +125,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "petcare.context_processors.business",
+                "petcare.context_processors.policy",
             ],
         },
     },

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from clients.api import app_api
+from api.api import app_api
 
 from . import views
 from .admin import restrict_admin_to_admin_group
@@ -14,7 +14,7 @@ urlpatterns = [
     path("signout/", views.StaffLogoutView.as_view(), name="logout"),
     path("clients/", include("clients.urls")),
     path("schedule/", include("scheduling.urls")),
-    path("portal/", include("clients.portal_urls")),
+    path("portal/", include("portal.urls")),
     path("api/app/v1/", app_api.urls),
     path("admin/", admin.site.urls),
 ]

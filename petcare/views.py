@@ -3,16 +3,13 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.csrf import requires_csrf_token
-from django.views.decorators.http import require_GET
-from django_htmx.http import reswap, retarget
+from django.views.decorators.http import require_safe
 
 from .access import ClientLoginOnStaffPage, StaffLoginOnPortalPage
-
-# The element of every staff page that htmx fills with a dialog.
-DIALOG_SLOT = "#dialog-slot"
+from .http import render_dialog
 
 
 class StaffAuthenticationForm(AuthenticationForm):
@@ -56,7 +53,7 @@ class StaffLogoutView(auth_views.LogoutView):
         return response
 
 
-@require_GET
+@require_safe
 def home(request):
     return redirect("clients:list")
 
@@ -90,16 +87,17 @@ ERRORS = {
 
 
 def _error_page(request, status: int, key=None, **context):
+    """Our own error page; for htmx, the same words as a dialog of its own,
+    whatever element asked."""
     title, message = ERRORS[key or status]
-    is_htmx = bool(getattr(request, "htmx", False))
-    template = "error.html#dialog" if is_htmx else "error.html"
-    response = render(
-        request, template, {"title": title, "message": message, **context}, status=status
+    response = render_dialog(
+        request,
+        "error.html",
+        {"title": title, "message": message, **context},
+        status=status,
+        role="alertdialog",
     )
     patch_vary_headers(response, ["HX-Request"])
-    if is_htmx:
-        # Whatever element asked, the refusal opens as a dialog of its own.
-        response = reswap(retarget(response, DIALOG_SLOT), "innerHTML")
     return response
 
 

@@ -7,6 +7,16 @@ from django.core.exceptions import ValidationError
 from django.db import models
 
 
+def duration_display(duration: timedelta) -> str:
+    """A length as people say it: "30 min", "1 hour", "2 hours 15 min"."""
+    minutes = int(duration.total_seconds() // 60)
+    hours, minutes = divmod(minutes, 60)
+    if not hours:
+        return f"{minutes} min"
+    text = f"{hours} hour{'s' if hours > 1 else ''}"
+    return f"{text} {minutes} min" if minutes else text
+
+
 class ServiceType(models.Model):
     name = models.CharField(max_length=100, unique=True)
     duration = models.DurationField(default=timedelta(minutes=30))
@@ -29,8 +39,18 @@ class ServiceType(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def duration_display(self) -> str:
+        return duration_display(self.duration)
+
 
 WEEKDAY_NAMES = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+
+
+class TemplateQuerySet(models.QuerySet):
+    def for_display(self):
+        """With what a list of templates shows: service, sitter and pets (by name)."""
+        return self.select_related("service_type", "sitter").prefetch_related("pets")
 
 
 class Template(models.Model):
@@ -60,6 +80,8 @@ class Template(models.Model):
     first_date = models.DateField()
     last_date = models.DateField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = TemplateQuerySet.as_manager()
 
     class Meta:
         ordering = ["time_of_day", "pk"]
@@ -110,15 +132,23 @@ class EventStatus(models.TextChoices):
     CANCELED = "canceled", "Canceled"
 
 
+# A visit is "on the schedule" (it can be edited, it overlaps others, it is
+# still to come) while it is one of these.
+OPEN_STATUSES = (EventStatus.REQUESTED, EventStatus.SCHEDULED)
+
+
 class ScheduledEventQuerySet(models.QuerySet):
     def upcoming(self, *, now):
         """Visits still to come: starting at or after ``now``, not canceled or completed."""
-        return self.filter(
-            starts_at__gte=now, status__in=[EventStatus.REQUESTED, EventStatus.SCHEDULED]
-        )
+        return self.filter(starts_at__gte=now, status__in=OPEN_STATUSES)
 
     def for_client(self, client):
         return self.filter(client=client)
+
+    def for_display(self):
+        """With what every list of visits shows: service, sitter, client and
+        pets (by name), in a fixed number of queries however many visits."""
+        return self.select_related("service_type", "sitter", "client").prefetch_related("pets")
 
 
 class ScheduledEvent(models.Model):

@@ -1,70 +1,17 @@
 """Reads of the schedule, with what their screens show already joined."""
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.exceptions import ImproperlyConfigured
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from clients.models import Client, Pet
-from petcare import roles
+from petcare import policy
 
-from .models import EventStatus, ScheduledEvent, ServiceType, Template
-
-# Who can be assigned a visit: staff in these groups.
-ASSIGNABLE_ROLES = (roles.SITTER, roles.OFFICE_MANAGER, roles.ADMIN)
-
-
-def _with_display_relations(events: QuerySet[ScheduledEvent]) -> QuerySet[ScheduledEvent]:
-    return events.select_related("service_type", "sitter", "client").prefetch_related(
-        Prefetch("pets", queryset=Pet.objects.order_by("name", "pk"))
-    )
-
-
-def client_upcoming_events(*, client, now: datetime) -> QuerySet[ScheduledEvent]:
-    """The client's visits still to come, soonest first."""
-    return _with_display_relations(
-        ScheduledEvent.objects.upcoming(now=now).for_client(client).order_by("starts_at", "pk")
-    )
-
-
-def client_templates(*, client) -> QuerySet[Template]:
-    return (
-        Template.objects.filter(client=client)
-        .select_related("service_type", "sitter")
-        .prefetch_related(Prefetch("pets", queryset=Pet.objects.order_by("name", "pk")))
-    )
-
-
-def client_has_templates(*, client) -> bool:
-    return Template.objects.filter(client=client).exists()
-
-
-def upcoming_schedule(*, now: datetime) -> QuerySet[ScheduledEvent]:
-    """Every client's visits still to come, soonest first (the Schedule screen)."""
-    return _with_display_relations(
-        ScheduledEvent.objects.upcoming(now=now).order_by("starts_at", "pk")
-    )
-
-
-def business_opening_hours() -> tuple[time, time] | None:
-    """The business's opening hours for requests from clients, from
-    settings.BUSINESS_OPENING_HOURS ("HH:MM-HH:MM"); None when unset (any time)."""
-    value = (getattr(settings, "BUSINESS_OPENING_HOURS", "") or "").strip()
-    if not value:
-        return None
-    try:
-        opens, closes = (time.fromisoformat(part.strip()) for part in value.split("-"))
-    except ValueError:
-        raise ImproperlyConfigured(
-            f'BUSINESS_OPENING_HOURS must look like "07:00-20:00", not {value!r}.'
-        ) from None
-    if opens >= closes:
-        raise ImproperlyConfigured("BUSINESS_OPENING_HOURS must open before it closes.")
-    return opens, closes
+from .local_time import business_timezone, local_day_start
+from .models import OPEN_STATUSES, EventStatus, ScheduledEvent, ServiceType, Template
 
 
 def requestable_service_types() -> QuerySet[ServiceType]:
@@ -79,22 +26,12 @@ def client_visits_for_portal(*, client, now: datetime) -> QuerySet[ScheduledEven
         ScheduledEvent.objects.upcoming(now=now)
         .for_client(client)
         .select_related("service_type", "sitter")
-        .prefetch_related(Prefetch("pets", queryset=Pet.objects.order_by("name", "pk")))
+        .prefetch_related("pets")
         .order_by("starts_at", "pk")
     )
 
 
 # --- Staff screens of the schedule ------------------------------------------------
-
-
-def business_timezone():
-    """The business's time zone (settings.TIME_ZONE): days begin and end there."""
-    return timezone.get_default_timezone()
-
-
-def local_day_start(day: date) -> datetime:
-    """Midnight at the start of ``day`` in the business's time zone, aware."""
-    return timezone.make_aware(datetime.combine(day, time.min), business_timezone())
 
 
 @dataclass(frozen=True)
@@ -152,7 +89,7 @@ def schedule_events(
         events = events.filter(sitter_id=sitter_id)
     if status:
         events = events.filter(status=status)
-    return _with_display_relations(events.order_by("starts_at", "pk"))
+    return events.for_display().order_by("starts_at", "pk")
 
 
 def get_schedule(
@@ -184,27 +121,23 @@ def get_schedule(
 
 
 def assignable_sitters(*, include=None) -> QuerySet:
-    """Staff who can be given a visit (active logins in the Sitter, Office
-    Manager or Admin group), by first name; ``include`` adds a user who is
-    already assigned even if they no longer qualify, so that editing a visit
-    never silently drops its sitter."""
-    wanted = Q(client__isnull=True, is_active=True, groups__name__in=ASSIGNABLE_ROLES)
+    """Staff who can be given a visit (User.objects.assignable), by first
+    name; ``include`` adds a user who is already assigned even if they no
+    longer qualify, so that editing a visit never silently drops its sitter."""
+    User = get_user_model()
+    wanted = Q(pk__in=User.objects.assignable().values("pk"))
     if include is not None:
         wanted |= Q(pk=include.pk)
-    return (
-        get_user_model()
-        .objects.filter(pk__in=get_user_model().objects.filter(wanted).values("pk"))
-        .order_by("first_name", "last_name", "pk")
-    )
+    return User.objects.filter(wanted).order_by("first_name", "last_name", "pk")
 
 
 def schedulable_clients() -> QuerySet[Client]:
-    """The clients the visit picker offers: active ones only, by name."""
-    return Client.objects.active().order_by("name", "pk")
+    """The clients the visit picker offers: those that can be scheduled, by name."""
+    return Client.objects.schedulable().order_by("name", "pk")
 
 
 def client_pets(*, client: Client) -> QuerySet[Pet]:
-    return Pet.objects.filter(client=client).order_by("name", "pk")
+    return client.pets.order_by("name", "pk")
 
 
 def bookable_service_types(*, include: ServiceType | None = None) -> QuerySet[ServiceType]:
@@ -223,13 +156,42 @@ def service_types_for_staff() -> QuerySet[ServiceType]:
 
 def get_event(*, event_id: int) -> ScheduledEvent:
     """One visit with what its page shows joined (raises DoesNotExist)."""
-    return _with_display_relations(ScheduledEvent.objects.all()).get(pk=event_id)
+    return ScheduledEvent.objects.for_display().get(pk=event_id)
 
 
 def get_template(*, template_id: int) -> Template:
     """One template with its client, service, sitter and pets (raises DoesNotExist)."""
-    return (
-        Template.objects.select_related("client", "service_type", "sitter")
-        .prefetch_related(Prefetch("pets", queryset=Pet.objects.order_by("name", "pk")))
-        .get(pk=template_id)
+    return Template.objects.for_display().select_related("client").get(pk=template_id)
+
+
+@dataclass(frozen=True)
+class VisitActions:
+    """What this person may do with this visit now: what its page offers.
+    Who may (petcare.policy) and whether the visit and its client allow it;
+    each action's service checks both again."""
+
+    edit: bool
+    cancel: bool
+    complete: bool
+    confirm: bool
+    decline: bool
+    confirm_blocked: bool  # a request of a client that can't be scheduled: decline only
+
+    @property
+    def any(self) -> bool:
+        return self.edit or self.cancel or self.complete or self.confirm or self.decline
+
+
+def visit_actions(*, user, event: ScheduledEvent, now: datetime) -> VisitActions:
+    staff = policy.may_change_visits(user)
+    requested = event.status == EventStatus.REQUESTED
+    schedulable = event.client.can_be_scheduled
+    return VisitActions(
+        edit=staff and event.status in OPEN_STATUSES and schedulable,
+        cancel=staff and event.status == EventStatus.SCHEDULED,
+        complete=event.status == EventStatus.SCHEDULED
+        and policy.may_complete_visit(user, event, now=now),
+        confirm=staff and requested and schedulable,
+        decline=staff and requested,
+        confirm_blocked=staff and requested and not schedulable,
     )

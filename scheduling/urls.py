@@ -2,7 +2,7 @@ from datetime import date
 
 from django.urls import path, register_converter
 
-from . import views
+from .views import schedule, service_types, templates, visits
 
 app_name = "scheduling"
 
@@ -28,34 +28,34 @@ class IsoDateConverter:
 register_converter(IsoDateConverter, "isodate")
 
 urlpatterns = [
-    path("", views.schedule_index, name="index"),
+    path("", schedule.schedule_index, name="index"),
     # "scheduling:schedule" is the Schedule in the sidebar: this week.
-    path("week/", views.schedule_week, name="schedule"),
-    path("week/<isodate:day>/", views.schedule_week, name="week"),
-    path("day/", views.schedule_day, name="today"),
-    path("day/<isodate:day>/", views.schedule_day, name="day"),
-    path("visits/add/", views.visit_add, name="visit_add"),
-    path("visits/<int:pk>/", views.visit_detail, name="visit"),
-    path("visits/<int:pk>/edit/", views.visit_edit, name="visit_edit"),
-    path("visits/<int:pk>/cancel/", views.visit_cancel, name="visit_cancel"),
-    path("visits/<int:pk>/complete/", views.visit_complete, name="visit_complete"),
-    path("visits/<int:pk>/confirm/", views.visit_confirm, name="visit_confirm"),
-    path("visits/<int:pk>/decline/", views.visit_decline, name="visit_decline"),
-    path("clients/<int:client_pk>/templates/add/", views.template_add, name="template_add"),
-    path("templates/<int:pk>/edit/", views.template_edit, name="template_edit"),
-    path("templates/<int:pk>/remove/", views.template_remove, name="template_remove"),
-    path("templates/<int:pk>/apply/", views.template_apply, name="template_apply"),
-    path("service-types/", views.service_type_list, name="service_types"),
-    path("service-types/add/", views.service_type_add, name="service_type_add"),
-    path("service-types/<int:pk>/edit/", views.service_type_edit, name="service_type_edit"),
+    path("week/", schedule.schedule_week, name="schedule"),
+    path("week/<isodate:day>/", schedule.schedule_week, name="week"),
+    path("day/", schedule.schedule_day, name="today"),
+    path("day/<isodate:day>/", schedule.schedule_day, name="day"),
+    path("visits/add/", visits.visit_add, name="visit_add"),
+    path("visits/<int:pk>/", visits.visit_detail, name="visit"),
+    path("visits/<int:pk>/edit/", visits.visit_edit, name="visit_edit"),
+    path("visits/<int:pk>/cancel/", visits.visit_cancel, name="visit_cancel"),
+    path("visits/<int:pk>/complete/", visits.visit_complete, name="visit_complete"),
+    path("visits/<int:pk>/confirm/", visits.visit_confirm, name="visit_confirm"),
+    path("visits/<int:pk>/decline/", visits.visit_decline, name="visit_decline"),
+    path("clients/<int:client_pk>/templates/add/", templates.template_add, name="template_add"),
+    path("templates/<int:pk>/edit/", templates.template_edit, name="template_edit"),
+    path("templates/<int:pk>/remove/", templates.template_remove, name="template_remove"),
+    path("templates/<int:pk>/apply/", templates.template_apply, name="template_apply"),
+    path("service-types/", service_types.service_type_list, name="service_types"),
+    path("service-types/add/", service_types.service_type_add, name="service_type_add"),
+    path("service-types/<int:pk>/edit/", service_types.service_type_edit, name="service_type_edit"),
     path(
         "service-types/<int:pk>/archive/",
-        views.service_type_archive,
+        service_types.service_type_archive,
         name="service_type_archive",
     ),
     path(
         "service-types/<int:pk>/unarchive/",
-        views.service_type_unarchive,
+        service_types.service_type_unarchive,
         name="service_type_unarchive",
     ),
 ]

@@ -16,11 +16,12 @@ from django.test import RequestFactory, override_settings
 from django.utils import timezone
 
 from clients.models import Client, ClientStatusChange
-from petcare import demo_data, roles
+from petcare import roles
+from petcare.management import demo_data
 from petcare.management.commands import demo as demo_command
 from petcare.models import User
 from scheduling.models import EventPet, EventStatus, ScheduledEvent, Template
-from scheduling.services import apply_template
+from scheduling.services.templates import apply_template
 
 pytestmark = pytest.mark.django_db
 
@@ -336,7 +337,9 @@ def test_demo_no_serve_does_not_start_the_server(demo, monkeypatch):
     assert served == []
 
 
-@pytest.mark.parametrize("path", ["petcare/demo_data.py", "petcare/management/commands/demo.py"])
+@pytest.mark.parametrize(
+    "path", ["petcare/management/demo_data.py", "petcare/management/commands/demo.py"]
+)
 def test_demo_needs_no_dev_dependency(path):
     """factory-boy and Faker are dev-only: a production install must run the demo."""
     source = Path(__file__).resolve().parent.parent / path

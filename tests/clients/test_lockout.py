@@ -557,7 +557,7 @@ def test_wrong_old_passwords_in_password_change_are_throttled(client, throttling
 
 
 def test_changing_the_password_ends_the_apps_sign_ins(client, active_login):
-    from clients.api_tokens import issue_token, verify_token
+    from api.tokens import issue_token, verify_token
 
     token = issue_token(user=active_login)
     client.force_login(active_login)

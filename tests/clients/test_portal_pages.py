@@ -12,9 +12,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateformat import time_format
 
-from clients.portal_services import EmailUnavailable, update_own_details
 from clients.services import deactivate_client
 from petcare.models import User
+from portal.services import EmailUnavailable, update_own_details
 from scheduling.models import EventPet, EventStatus, ScheduledEvent
 from tests import factories
 
@@ -529,7 +529,7 @@ def test_changing_the_email_tells_the_old_address_and_ends_the_apps_sign_ins(
 ):
     from django.core import mail
 
-    from clients.api_tokens import issue_token, verify_token
+    from api.tokens import issue_token, verify_token
 
     token = issue_token(user=login)
     with django_capture_on_commit_callbacks(execute=True):
@@ -701,7 +701,7 @@ def test_a_request_that_loses_the_race_with_make_inactive_signs_the_client_out(
 ):
     """Made inactive after the session was checked but before the request was
     saved: the service refuses under the lock, and the client is signed out."""
-    from clients import portal_views
+    from portal import views as portal_views
 
     real_request_visit = portal_views.request_visit
 
@@ -723,15 +723,15 @@ def test_a_request_that_loses_the_race_with_make_inactive_signs_the_client_out(
 def test_a_profile_edit_that_loses_the_race_with_make_inactive_signs_the_client_out(
     portal, jordan, login, office_manager, monkeypatch
 ):
-    from clients import portal_views
+    from portal import views as portal_views
 
-    real_update_own_details = portal_views.portal_services.update_own_details
+    real_update_own_details = portal_views.services.update_own_details
 
     def made_inactive_meanwhile(user, **changes):
         deactivate_client(jordan, actor=office_manager)
         return real_update_own_details(user, **changes)
 
-    monkeypatch.setattr(portal_views.portal_services, "update_own_details", made_inactive_meanwhile)
+    monkeypatch.setattr(portal_views.services, "update_own_details", made_inactive_meanwhile)
 
     response = portal.post(PROFILE_EDIT, profile_data(email="jordan.new@example.com"))
 

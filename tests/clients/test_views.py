@@ -78,7 +78,7 @@ def test_make_inactive_page_without_javascript_is_a_full_page_with_the_same_form
     response = manager_client.get(deactivate_url(jane))
 
     assert response.status_code == 200
-    assert "clients/status_confirm.html" in [t.name for t in response.templates]
+    assert "clients/deactivate.html" in [t.name for t in response.templates]
     html = response.content.decode()
     assert "<html" in html
     assert "<dialog" not in html
@@ -331,7 +331,7 @@ def test_other_methods_get_405(manager_client, jane, url_for, method):
     before = snapshot(jane)
     response = getattr(manager_client, method)(url_for(jane))
     assert response.status_code == 405
-    assert sorted(response["Allow"].split(", ")) == ["GET", "POST"]
+    assert sorted(response["Allow"].split(", ")) == ["GET", "HEAD", "POST"]
     assert snapshot(jane) == before
 
 

@@ -9,7 +9,8 @@ import pytest
 
 from scheduling.models import EventStatus, ScheduledEvent
 from scheduling.recurrence import end_after, local_start, occurrence_dates
-from scheduling.services import apply_template, cancel_event, create_template, update_event
+from scheduling.services.templates import apply_template, create_template
+from scheduling.services.visits import cancel_event, update_event
 from tests.factories import ClientFactory, PetFactory, ServiceTypeFactory
 
 NEW_YORK = ZoneInfo("America/New_York")

@@ -10,16 +10,16 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from clients.models import Client
+from clients.models import Client, ClientInactive
 from clients.services import Deactivation, deactivate_client
 from scheduling.models import EventPet, EventStatus, ScheduledEvent
-from scheduling.services import ClientInactive, request_visit
+from scheduling.services.visits import request_visit
 from tests.factories import (
     ClientFactory,
     InactiveClientFactory,
+    OfficeManagerFactory,
     PetFactory,
     ServiceTypeFactory,
-    UserFactory,
 )
 
 pytestmark = pytest.mark.django_db
@@ -251,7 +251,7 @@ def test_request_visit_refuses_an_inactive_client(walk):
 
 def test_request_visit_rereads_the_client_and_refuses_when_made_inactive_since(jordan, pets, walk):
     stale = Client.objects.get(pk=jordan.pk)
-    deactivate_client(jordan, actor=UserFactory())
+    deactivate_client(jordan, actor=OfficeManagerFactory())
 
     with pytest.raises(ClientInactive):
         request_visit(stale, service_type=walk, pets=pets, starts_at=at(9), now=NOW)
@@ -303,8 +303,8 @@ def test_request_visit_locks_the_client_row_for_update(jordan, pets, walk):
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_a_request_made_while_make_inactive_holds_the_lock_is_refused(jordan, pets, walk):
-    actor = UserFactory()
+def test_a_request_made_while_make_inactive_holds_the_lock_is_refused(roles, jordan, pets, walk):
+    actor = OfficeManagerFactory()
     locked, release = threading.Event(), threading.Event()
 
     def make_inactive_and_wait():
@@ -332,8 +332,8 @@ def test_a_request_made_while_make_inactive_holds_the_lock_is_refused(jordan, pe
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_a_request_committed_first_is_removed_by_make_inactive(jordan, pets, walk):
-    actor = UserFactory()
+def test_a_request_committed_first_is_removed_by_make_inactive(roles, jordan, pets, walk):
+    actor = OfficeManagerFactory()
     locked, release = threading.Event(), threading.Event()
 
     def request_and_wait():
@@ -362,8 +362,8 @@ def test_a_request_committed_first_is_removed_by_make_inactive(jordan, pets, wal
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_racing_request_and_make_inactive_never_leave_a_request_for_an_inactive_client(walk):
-    actor = UserFactory()
+def test_racing_request_and_make_inactive_never_leave_a_request_for_an_inactive_client(roles, walk):
+    actor = OfficeManagerFactory()
     for _ in range(8):
         client = ClientFactory()
         pet = PetFactory(client=client)

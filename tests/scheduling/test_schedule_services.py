@@ -12,29 +12,32 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from clients.models import Client
+from clients.models import Client, ClientInactive
 from clients.services import Deactivation, deactivate_client
+from petcare import policy
 from scheduling.models import EventPet, EventStatus, ScheduledEvent, Template, TemplatePet
-from scheduling.services import (
+from scheduling.services.templates import (
     MAX_APPLY_DAYS,
-    ClientInactive,
-    InvalidTransition,
-    SitterOverlap,
     TemplateApplication,
     apply_template,
+    create_template,
+    delete_template,
+    update_template,
+)
+from scheduling.services.visits import (
+    InvalidTransition,
+    SitterOverlap,
     cancel_event,
     complete_event,
     confirm_request,
-    create_template,
     decline_request,
-    delete_template,
     schedule_event,
     update_event,
-    update_template,
 )
 from tests.factories import (
     ClientFactory,
     ClientLoginFactory,
+    OfficeManagerFactory,
     PetFactory,
     ScheduledEventFactory,
     ServiceTypeFactory,
@@ -166,6 +169,8 @@ def test_schedule_event_lasts_the_real_duration_across_fall_back(jordan, pets, s
 
 
 def test_schedule_event_costs_the_same_queries_for_one_pet_or_many(walk, sitter, staff):
+    assert policy.may_schedule_visits(staff)  # permissions read once per actor
+
     def queries_for(pet_count: int) -> int:
         client = ClientFactory()
         pets = PetFactory.create_batch(pet_count, client=client)
@@ -593,6 +598,7 @@ def test_cancel_complete_and_decline_are_one_conditional_update(
 ):
     status = S.REQUESTED if action is decline_request else S.SCHEDULED
     event = ScheduledEventFactory(client=jordan, status=status)
+    assert policy.may_change_visits(staff)  # permissions read once per actor
 
     # The UPDATE ... WHERE status IN (...), then the refreshed row.
     with django_assert_num_queries(2) as captured:
@@ -1114,7 +1120,7 @@ def test_scheduling_locks_the_client_row_for_update(jordan, pets, walk, staff, a
 def test_racing_schedule_event_and_make_inactive_never_leave_a_visit_for_an_inactive_client(
     roles, walk
 ):
-    actor = UserFactory()
+    actor = OfficeManagerFactory()
     outcomes = []
     for _ in range(10):
         client = ClientFactory(name="Jordan Reyes")
@@ -1159,7 +1165,7 @@ def test_racing_schedule_event_and_make_inactive_never_leave_a_visit_for_an_inac
 def test_racing_apply_template_and_make_inactive_never_leave_a_visit_for_an_inactive_client(
     roles, walk
 ):
-    actor = UserFactory()
+    actor = OfficeManagerFactory()
     outcomes = []
     for _ in range(10):
         client = ClientFactory(name="Jordan Reyes")
@@ -1213,7 +1219,7 @@ def test_schedule_event_waits_for_make_inactive_then_is_refused(roles, walk):
     """The deterministic half of the race: Make Inactive holds the lock first."""
     from django.db import transaction
 
-    actor = UserFactory()
+    actor = OfficeManagerFactory()
     client = ClientFactory(name="Jordan Reyes")
     pet = PetFactory(client=client)
     locked, release = threading.Event(), threading.Event()
@@ -1250,7 +1256,7 @@ def test_a_visit_scheduled_first_holds_make_inactive_back_and_is_removed_by_it(r
     for its commit, then removes the visit."""
     from django.db import transaction
 
-    actor = UserFactory()
+    actor = OfficeManagerFactory()
     client = ClientFactory(name="Jordan Reyes")
     pet = PetFactory(client=client)
     locked, release = threading.Event(), threading.Event()
@@ -1288,7 +1294,7 @@ def test_a_visit_scheduled_first_holds_make_inactive_back_and_is_removed_by_it(r
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_applying_one_template_twice_at_once_creates_each_visit_once(roles, walk):
-    actor = UserFactory()
+    actor = OfficeManagerFactory()
     client = ClientFactory()
     template = create_template(
         client=client,

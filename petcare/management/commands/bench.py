@@ -1,4 +1,4 @@
-"""``manage.py bench``: DESIGN.md's performance budget, measured.
+"""``manage.py bench``: the performance budget of docs/design.md, measured.
 
 For growing data sizes it prints the query count and median time of Make
 Inactive (the real service, against the same statements written as raw SQL on
@@ -29,10 +29,10 @@ from django.test.utils import CaptureQueriesContext, override_settings
 from django.urls import reverse
 from django.utils import timezone
 
-from clients.models import ApiToken, Client, ClientStatusChange, Pet, StatusAction, phone_digits
+from clients.models import Client, ClientStatusChange, Pet, StatusAction, phone_digits
 from clients.services import deactivate_client
 from petcare import roles
-from petcare.demo_data import migrate_if_needed
+from petcare.management.demo_data import migrate_if_needed
 from petcare.models import User
 from scheduling.models import (
     EventPet,
@@ -44,7 +44,7 @@ from scheduling.models import (
 )
 
 DEFAULT_SIZES = "10,100,1000,5000"
-# DESIGN.md: from 1,000 upcoming events on, Make Inactive takes at most 1.5x
+# docs/design.md: from 1,000 upcoming events on, Make Inactive takes at most 1.5x
 # the raw SQL.
 RATIO_BUDGET = 1.5
 RATIO_FROM_SIZE = 1000
@@ -287,8 +287,8 @@ def _raw_deactivate(*, client_id: int, actor_id: int, now: datetime) -> tuple[in
     """Make Inactive's statements by hand: lock the client row, delete the
     upcoming visits and the templates (the database cascades to their pets and
     empties the visits' template link), mark the client inactive, raise the
-    logins' auth epoch, revoke their app tokens, record the change. In a
-    transaction, like the service."""
+    logins' auth epoch (which ends their sessions, links and app tokens),
+    record the change. In a transaction, like the service."""
     qn = connection.ops.quote_name
     client_table = qn(Client._meta.db_table)
     when = connection.ops.adapt_datetimefield_value(now)
@@ -317,11 +317,6 @@ def _raw_deactivate(*, client_id: int, actor_id: int, now: datetime) -> tuple[in
             f"UPDATE {qn(User._meta.db_table)} SET auth_epoch = auth_epoch + 1 "
             "WHERE client_id = %s",
             [client_id],
-        )
-        cursor.execute(
-            f"UPDATE {qn(ApiToken._meta.db_table)} SET revoked_at = %s WHERE revoked_at IS NULL "
-            f"AND user_id IN (SELECT id FROM {qn(User._meta.db_table)} WHERE client_id = %s)",
-            [when, client_id],
         )
         cursor.execute(
             f"INSERT INTO {qn(ClientStatusChange._meta.db_table)} (client_id, action, actor_id, "

@@ -8,7 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.urls import reverse
 from django.utils.autoreload import DJANGO_AUTORELOAD_ENV
 
-from petcare.demo_data import DemoLoad, load_demo_data, migrate_if_needed
+from petcare.management.demo_data import DemoLoad, load_demo_data, migrate_if_needed
 
 DEFAULT_ADDRPORT = "127.0.0.1:8000"
 

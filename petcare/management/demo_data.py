@@ -31,12 +31,11 @@ from petcare import roles
 from petcare.models import User
 from scheduling.models import EventStatus, ScheduledEvent, ServiceType, Template
 from scheduling.recurrence import local_start
-from scheduling.services import (
+from scheduling.services.templates import apply_template, create_template
+from scheduling.services.visits import (
     SitterOverlap,
-    apply_template,
     cancel_event,
     complete_event,
-    create_template,
     decline_request,
     request_visit,
     schedule_event,

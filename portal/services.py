@@ -7,11 +7,8 @@ from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 
-from scheduling.services import lock_active_client
-
-from .api_tokens import revoke_login_tokens
-from .models import Client
-from .services import DuplicateClientEmail, update_client
+from clients.models import Client, ClientInactive
+from clients.services import DuplicateClientEmail, update_client
 
 
 class EmailUnavailable(Exception):
@@ -22,15 +19,17 @@ class EmailUnavailable(Exception):
 def update_own_details(user, **changes) -> Client:
     """A client edits its own contact details (update_client's fields). When
     the email changes and the acting login signs in with the client's email
-    (or the client had none), that login follows it, its app tokens are
-    revoked, and the old address is told, once the transaction commits
+    (or the client had none), that login follows it, its app tokens stop
+    working, and the old address is told, once the transaction commits
     (the portal's form asks for the current password first). Another login of
     the household keeps its own. An email used by another client, or by a
     login that isn't this client's, is refused with EmailUnavailable; an
     inactive client with ClientInactive."""
     User = get_user_model()
     with transaction.atomic():
-        client = lock_active_client(user.client_id)
+        client = Client.objects.lock(user.client_id)
+        if not client.is_active:
+            raise ClientInactive(client)
         old_email = client.email
         new_email = (changes.get("email", old_email) or "").strip().lower()
         email_changes = bool(new_email) and new_email != old_email
@@ -53,7 +52,8 @@ def update_own_details(user, **changes) -> Client:
             except IntegrityError:  # taken by a login created meanwhile
                 raise EmailUnavailable from None
             if moved:
-                revoke_login_tokens(user=user)
+                # The new sign-in email also ends the login's app tokens
+                # (api.tokens binds them to it).
                 user.email = new_email
                 transaction.on_commit(
                     partial(_tell_old_address, old_email=old_email or "", new_email=new_email)

@@ -23,18 +23,10 @@ from django.shortcuts import render
 from django.urls import reverse_lazy
 from django.utils.decorators import method_decorator
 
-from petcare.access import INACTIVE_NOTICE, client_login_required
+from clients.backends import INACTIVE_CLIENT_FLAG, account_inactive_message
 from petcare.tokens import invitation_token, password_reset_token, was_valid_before
 
-from .api_tokens import revoke_login_tokens
-from .backends import INACTIVE_CLIENT_FLAG
-
-
-def inactive_message() -> str:
-    return (
-        "Your account is no longer active. To use the portal again, contact "
-        f"{settings.BUSINESS_NAME} at {settings.BUSINESS_PHONE} or {settings.BUSINESS_EMAIL}."
-    )
+from .access import INACTIVE_NOTICE, client_login_required
 
 
 class PortalAuthenticationForm(AuthenticationForm):
@@ -55,7 +47,7 @@ class PortalAuthenticationForm(AuthenticationForm):
 
     def get_invalid_login_error(self):
         if self.request is not None and getattr(self.request, INACTIVE_CLIENT_FLAG, False):
-            return ValidationError(inactive_message(), code="inactive")
+            return ValidationError(account_inactive_message(), code="inactive")
         return super().get_invalid_login_error()
 
     def confirm_login_allowed(self, user) -> None:
@@ -86,7 +78,7 @@ class PortalLoginView(auth_views.LoginView):
         # Shown once, after a session ended because the client was made inactive.
         if self.request.session.pop(INACTIVE_NOTICE, False):
             context["inactive_notice"] = True
-            context["inactive_message"] = inactive_message()
+            context["inactive_message"] = account_inactive_message()
         return context
 
 
@@ -127,9 +119,8 @@ class PortalPasswordChangeView(auth_views.PasswordChangeView):
         return {**super().get_form_kwargs(), "request": self.request}
 
     def form_valid(self, form):
+        # The new password also ends the login's app tokens (api.tokens).
         response = super().form_valid(form)
-        # The app signs in again with the new password.
-        revoke_login_tokens(user=form.user)
         messages.success(self.request, "Your password has been changed.")
         return response
 
@@ -174,11 +165,6 @@ class PortalPasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     success_url = reverse_lazy("portal:password_reset_complete")
     extra_context = {"title": "Choose a new password"}
 
-    def form_valid(self, form):
-        response = super().form_valid(form)
-        revoke_login_tokens(user=form.user)
-        return response
-
     def get_user(self, uidb64):
         # A client made inactive after the link was sent no longer matches the
         # token (its epoch moved); this also keeps staff resets off the portal.
@@ -215,7 +201,7 @@ class AcceptInvitationView(auth_views.PasswordResetConfirmView):
             return render(
                 self.request,
                 "portal/invitation_inactive.html",
-                {"inactive_message": inactive_message()},
+                {"inactive_message": account_inactive_message()},
                 status=403,
             )
         return super().dispatch(*args, **kwargs)

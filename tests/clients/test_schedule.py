@@ -1,12 +1,13 @@
-"""The schedule's deletes that Make Inactive is built on: one client's rows, set-based."""
+"""Where Make Inactive reaches into the schedule (clients.schedule): one
+client's rows, set-based, one DELETE each."""
 
 from datetime import timedelta
 
 import pytest
 from django.utils import timezone
 
+from clients.schedule import delete_templates, delete_upcoming_visits
 from scheduling.models import EventPet, EventStatus, ScheduledEvent, Template
-from scheduling.services import delete_client_templates, delete_upcoming_events
 from tests.factories import ClientFactory, PetFactory, ScheduledEventFactory, TemplateFactory
 
 pytestmark = pytest.mark.django_db
@@ -22,7 +23,7 @@ def visit(client, now, offset, status=EventStatus.SCHEDULED, **kwargs):
     )
 
 
-def test_delete_upcoming_events_removes_the_clients_requested_and_scheduled_visits_from_now_on(
+def test_delete_upcoming_visits_removes_the_clients_requested_and_scheduled_visits_from_now_on(
     django_assert_num_queries,
 ):
     now = timezone.now()
@@ -39,25 +40,25 @@ def test_delete_upcoming_events_removes_the_clients_requested_and_scheduled_visi
     ]
 
     with django_assert_num_queries(1):
-        count = delete_upcoming_events(client=client, now=now)
+        count = delete_upcoming_visits(client, now=now)
 
     assert count == 2
     assert not ScheduledEvent.objects.filter(pk__in=[e.pk for e in removed]).exists()
     assert ScheduledEvent.objects.filter(pk__in=[e.pk for e in kept]).count() == len(kept)
 
 
-def test_delete_upcoming_events_counts_visits_not_the_pet_links_the_database_removes():
+def test_delete_upcoming_visits_counts_visits_not_the_pet_links_the_database_removes():
     now = timezone.now()
     client = ClientFactory()
     pets = PetFactory.create_batch(3, client=client)
     for day in (1, 2):
         visit(client, now, timedelta(days=day)).pets.add(*pets)
 
-    assert delete_upcoming_events(client=client, now=now) == 2
+    assert delete_upcoming_visits(client, now=now) == 2
     assert not EventPet.objects.filter(event__client=client).exists()
 
 
-def test_delete_client_templates_removes_only_that_clients_templates_and_empties_links(
+def test_delete_templates_removes_only_that_clients_templates_and_empties_links(
     django_assert_num_queries,
 ):
     client = ClientFactory()
@@ -72,7 +73,7 @@ def test_delete_client_templates_removes_only_that_clients_templates_and_empties
     )
 
     with django_assert_num_queries(1):
-        count = delete_client_templates(client=client)
+        count = delete_templates(client)
 
     assert count == 2
     assert list(Template.objects.all()) == [other]
@@ -80,8 +81,8 @@ def test_delete_client_templates_removes_only_that_clients_templates_and_empties
     assert ScheduledEvent.objects.get(pk=other_visit.pk).template == other
 
 
-def test_delete_client_templates_without_templates_removes_nothing():
+def test_delete_templates_without_templates_removes_nothing():
     other = TemplateFactory()
 
-    assert delete_client_templates(client=ClientFactory()) == 0
+    assert delete_templates(ClientFactory()) == 0
     assert list(Template.objects.all()) == [other]

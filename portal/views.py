@@ -11,14 +11,17 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.dateformat import format as format_date
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
-from petcare.access import INACTIVE_NOTICE, HtmxHttpRequest, client_login_required
+from clients.models import ClientInactive
+from petcare.access import HtmxHttpRequest
+from scheduling.local_time import business_timezone
 from scheduling.models import ScheduledEvent
-from scheduling.services import ClientInactive, request_visit
+from scheduling.services.visits import request_visit
 
-from . import portal_selectors, portal_services
-from .portal_forms import ProfileForm, RequestServiceForm, opening_hours_display
+from . import selectors, services
+from .access import INACTIVE_NOTICE, client_login_required
+from .forms import ProfileForm, RequestServiceForm, opening_hours_display
 
 
 def _signed_out_as_inactive(request: HtmxHttpRequest) -> HttpResponse:
@@ -29,18 +32,18 @@ def _signed_out_as_inactive(request: HtmxHttpRequest) -> HttpResponse:
     return redirect("portal:login")
 
 
-@require_GET
+@require_safe
 @client_login_required
 def dashboard(request: HtmxHttpRequest) -> HttpResponse:
     client = request.user.client
     now = timezone.now()
-    today = timezone.localdate(now, timezone.get_default_timezone())
+    today = timezone.localdate(now, business_timezone())
     return render(
         request,
         "portal/dashboard.html",
         {
             "client": client,
-            "dashboard": portal_selectors.get_portal_dashboard(client=client, now=now),
+            "dashboard": selectors.get_portal_dashboard(client=client, now=now),
             # Compared with each visit's local date: "Today", "Tomorrow".
             "today": today.isoformat(),
             "tomorrow": (today + timedelta(days=1)).isoformat(),
@@ -49,7 +52,7 @@ def dashboard(request: HtmxHttpRequest) -> HttpResponse:
 
 
 def _request_sent_message(event: ScheduledEvent) -> str:
-    starts_at = timezone.localtime(event.starts_at, timezone.get_default_timezone())
+    starts_at = timezone.localtime(event.starts_at, business_timezone())
     return (
         f"Thanks! Your request for {event.service_type.name} on "
         f"{format_date(starts_at, 'l, F j')} at {format_date(starts_at, 'g:i A')} was sent to "
@@ -57,7 +60,7 @@ def _request_sent_message(event: ScheduledEvent) -> str:
     )
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @client_login_required
 def request_service(request: HtmxHttpRequest) -> HttpResponse:
     client = request.user.client
@@ -80,13 +83,13 @@ def request_service(request: HtmxHttpRequest) -> HttpResponse:
     )
 
 
-@require_GET
+@require_safe
 @client_login_required
 def profile(request: HtmxHttpRequest) -> HttpResponse:
     return render(request, "portal/profile.html", {"client": request.user.client})
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @client_login_required
 def profile_edit(request: HtmxHttpRequest) -> HttpResponse:
     client = request.user.client
@@ -98,10 +101,10 @@ def profile_edit(request: HtmxHttpRequest) -> HttpResponse:
     )
     if form.is_bound and form.is_valid():
         try:
-            portal_services.update_own_details(request.user, **form.details)
+            services.update_own_details(request.user, **form.details)
         except ClientInactive:
             return _signed_out_as_inactive(request)
-        except portal_services.EmailUnavailable:
+        except services.EmailUnavailable:
             form.unavailable_email()
         except ValidationError as error:
             form.add_error(None, error)

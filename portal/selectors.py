@@ -4,12 +4,9 @@ number of queries however many visits the client has."""
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import QuerySet
-
+from clients.models import Client, Pet
 from scheduling.models import ScheduledEvent
-from scheduling.selectors import client_visits_for_portal
-
-from .models import Client, Pet
+from scheduling.selectors import client_pets, client_visits_for_portal
 
 DASHBOARD_VISITS = 20
 
@@ -23,10 +20,6 @@ class PortalDashboard:
     @property
     def more_visits(self) -> int:
         return self.upcoming_total - len(self.upcoming)
-
-
-def client_pets(*, client: Client) -> QuerySet[Pet]:
-    return client.pets.order_by("name", "pk")
 
 
 def get_portal_dashboard(*, client: Client, now: datetime) -> PortalDashboard:

@@ -1,7 +1,5 @@
 """Forms of the client portal. They parse; the services decide."""
 
-from datetime import datetime, timedelta
-
 from django import forms
 from django.conf import settings
 from django.contrib.auth import authenticate
@@ -9,20 +7,12 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.dateformat import time_format
 
-from scheduling.selectors import business_opening_hours, requestable_service_types
-from scheduling.services import NOTE_MAX_LENGTH
-
-from .models import Client
-from .portal_selectors import client_pets
-
-
-def duration_display(duration: timedelta) -> str:
-    minutes = int(duration.total_seconds() // 60)
-    hours, minutes = divmod(minutes, 60)
-    if not hours:
-        return f"{minutes} min"
-    text = f"{hours} hour{'s' if hours > 1 else ''}"
-    return f"{text} {minutes} min" if minutes else text
+from clients.models import Client
+from petcare.forms import MultilineTextField
+from scheduling.forms.fields import PetOptionsMixin
+from scheduling.local_time import business_opening_hours, local_datetime
+from scheduling.selectors import client_pets, requestable_service_types
+from scheduling.services.checks import NOTE_MAX_LENGTH
 
 
 def opening_hours_display() -> str:
@@ -33,7 +23,7 @@ def opening_hours_display() -> str:
     return f"{time_format(opens, 'g:i A')} to {time_format(closes, 'g:i A')}"
 
 
-class RequestServiceForm(forms.Form):
+class RequestServiceForm(PetOptionsMixin, forms.Form):
     """What a client asks for: service, pets, when, and a note."""
 
     service_type = forms.ModelChoiceField(
@@ -65,7 +55,7 @@ class RequestServiceForm(forms.Form):
         widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
         error_messages={"required": "Choose a start time.", "invalid": "Enter a time like 09:30."},
     )
-    note = forms.CharField(
+    note = MultilineTextField(
         label="Note for your sitter",
         required=False,
         max_length=NOTE_MAX_LENGTH,
@@ -90,26 +80,13 @@ class RequestServiceForm(forms.Form):
 
     @property
     def service_options(self):
-        """Each radio with its service type and duration, for the cards."""
-        return [
-            (choice, duration_display(choice.data["value"].instance.duration))
-            for choice in self["service_type"]
-        ]
-
-    @property
-    def pet_options(self):
-        """Each checkbox with its pet, for the cards."""
-        return [(choice, choice.data["value"].instance) for choice in self["pets"]]
+        """Each radio with its service type, for the cards."""
+        return [(choice, choice.data["value"].instance) for choice in self["service_type"]]
 
     def clean(self):
         cleaned = super().clean()
         if cleaned.get("date") and cleaned.get("time"):
-            # The business's local time; a time skipped by daylight saving
-            # moves forward.
-            cleaned["starts_at"] = timezone.make_aware(
-                datetime.combine(cleaned["date"], cleaned["time"]),
-                timezone.get_default_timezone(),
-            )
+            cleaned["starts_at"] = local_datetime(cleaned["date"], cleaned["time"])
         return cleaned
 
     def request_arguments(self) -> dict:
@@ -154,7 +131,7 @@ class ProfileForm(forms.Form):
         label="Phone",
         widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
     )
-    address = forms.CharField(
+    address = MultilineTextField(
         required=False,
         label="Address",
         help_text="Where we visit your pets.",
@@ -188,7 +165,7 @@ class ProfileForm(forms.Form):
         return cleaned
 
     def clean_address(self) -> str:
-        return self.cleaned_data["address"].replace("\r\n", "\n").strip()
+        return self.cleaned_data["address"].strip()
 
     @classmethod
     def initial_for(cls, client: Client) -> dict[str, str]:

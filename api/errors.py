@@ -1,0 +1,161 @@
+"""How the app API refuses: always JSON, with a stable ``detail`` code and a
+``message`` for people, whatever went wrong (404 and 405 included)."""
+
+import logging
+from functools import wraps
+
+from django.core.exceptions import PermissionDenied, SuspiciousOperation, ValidationError
+from django.core.signals import got_request_exception
+from django.http import Http404, HttpResponse, HttpResponseNotAllowed, JsonResponse
+from django.utils.cache import patch_cache_control
+from django.utils.log import log_response
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as RequestValidationError
+
+NOT_SIGNED_IN = "Send your token as 'Authorization: Bearer <token>'."
+
+HTTP_ERROR_CODES = {
+    400: "bad_request",
+    401: "not_authenticated",
+    403: "forbidden",
+    404: "not_found",
+    429: "too_many_requests",
+}
+
+# The names the app knows for the fields a service refuses.
+API_FIELD_NAMES = {
+    "service_type": "service_type_id",
+    "pets": "pet_ids",
+    "__all__": "non_field_errors",
+}
+
+
+class ApiError(Exception):
+    """A refusal with its status, stable code and message."""
+
+    def __init__(self, status: int, detail: str, message: str, *, errors=None, headers=None):
+        super().__init__(message)
+        self.status = status
+        self.detail = detail
+        self.message = message
+        self.errors = errors
+        self.headers = headers or {}
+
+
+def error_response(
+    status: int, detail: str, message: str, *, errors=None, headers=None
+) -> HttpResponse:
+    body = {"detail": detail, "message": message}
+    if errors is not None:
+        body["errors"] = errors
+    response = JsonResponse(body, status=status)
+    for name, value in (headers or {}).items():
+        response[name] = value
+    return response
+
+
+def field_errors(error: ValidationError) -> dict[str, list[str]]:
+    """A service's ValidationError as messages per field, in the app's field names."""
+    if not hasattr(error, "error_dict"):
+        return {"non_field_errors": error.messages}
+    return {API_FIELD_NAMES.get(field, field): msgs for field, msgs in error.message_dict.items()}
+
+
+def not_found(request, *args, **kwargs) -> HttpResponse:
+    return error_response(404, "not_found", "There is nothing at this address.")
+
+
+def json_errors(view):
+    """Wrap a route of the API: a 404 or a wrong method answers in JSON, and
+    nothing is kept by a cache (tokens and a client's own data)."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        try:
+            response = view(request, *args, **kwargs)
+        except Http404:
+            response = not_found(request)
+        if isinstance(response, HttpResponseNotAllowed):
+            response = error_response(
+                405,
+                "method_not_allowed",
+                f"{request.method} is not allowed here.",
+                headers={"Allow": response["Allow"]},
+            )
+        if not response.has_header("Cache-Control"):
+            patch_cache_control(response, private=True, no_store=True)
+        return response
+
+    # Bearer tokens only, no cookies: nothing for CSRF to protect.
+    wrapper.csrf_exempt = True
+    return wrapper
+
+
+def install_error_handlers(api: NinjaAPI) -> None:
+    """Every exception a route can raise, answered in JSON."""
+
+    @api.exception_handler(ApiError)
+    def _api_error(request, exc: ApiError):
+        return error_response(
+            exc.status, exc.detail, exc.message, errors=exc.errors, headers=exc.headers
+        )
+
+    @api.exception_handler(RequestValidationError)
+    def _request_validation_error(request, exc: RequestValidationError):
+        errors: dict[str, list[str]] = {}
+        for error in exc.errors:
+            source, *location = error["loc"]
+            if source == "body":
+                location = location[1:]  # the view's argument name, not the app's
+            field = ".".join(str(part) for part in location) or "non_field_errors"
+            errors.setdefault(field, []).append(error["msg"])
+        return error_response(
+            422, "validation_error", "Some fields are missing or not valid.", errors=errors
+        )
+
+    @api.exception_handler(AuthenticationError)
+    def _not_authenticated(request, exc: AuthenticationError):
+        return error_response(
+            401, "not_authenticated", NOT_SIGNED_IN, headers={"WWW-Authenticate": "Bearer"}
+        )
+
+    @api.exception_handler(HttpError)
+    def _http_error(request, exc: HttpError):
+        # ninja's own refusals. It raises HttpError(400) from the JSON decoder's
+        # error for a body that is not JSON.
+        if exc.status_code == 400 and isinstance(exc.__cause__, ValueError):
+            return error_response(400, "malformed_json", "The request body is not valid JSON.")
+        detail = HTTP_ERROR_CODES.get(exc.status_code, "error")
+        return error_response(exc.status_code, detail, str(exc))
+
+    @api.exception_handler(Http404)
+    def _http_404(request, exc: Http404):
+        return not_found(request)
+
+    @api.exception_handler(PermissionDenied)
+    def _permission_denied(request, exc: PermissionDenied):
+        return error_response(403, "forbidden", "You may not do this.")
+
+    @api.exception_handler(SuspiciousOperation)
+    def _suspicious(request, exc: SuspiciousOperation):
+        # As Django itself does (a body over DATA_UPLOAD_MAX_MEMORY_SIZE, ...).
+        logging.getLogger(f"django.security.{exc.__class__.__name__}").error(str(exc))
+        return error_response(400, "bad_request", "The request could not be read.")
+
+    @api.exception_handler(Exception)
+    def _server_error(request, exc: Exception):
+        # What Django does for an unhandled exception (error reporting listens
+        # to the signal), but answered in JSON.
+        got_request_exception.send(sender=None, request=request)
+        response = error_response(
+            500, "server_error", "Something went wrong on our side. Try again later."
+        )
+        log_response(
+            "Internal Server Error: %s",
+            request.path,
+            response=response,
+            request=request,
+            exception=exc,
+        )
+        return response

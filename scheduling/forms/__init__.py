@@ -1,0 +1,1 @@
+"""Forms of the staff schedule screens, by concept. They parse input; the services decide."""

@@ -1,0 +1,72 @@
+"""The refusals the scheduling services share: every reason to refuse an
+input is collected by field and raised at once, as one ValidationError."""
+
+from collections.abc import Iterable
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.utils.text import normalize_newlines
+
+from clients.models import Client, Pet
+
+from ..models import ServiceType
+
+# The longest note a client can add to a request (and staff to a visit).
+NOTE_MAX_LENGTH = 1000
+
+
+def clean_note(note: str) -> str:
+    """A note as stored: browsers send a textarea's line breaks as CRLF."""
+    return normalize_newlines(note or "").strip()
+
+
+def pet_ids(pets: Iterable[Pet | int]) -> set[int]:
+    return {pet.pk if isinstance(pet, Pet) else int(pet) for pet in pets}
+
+
+class Refusals:
+    """Every reason to refuse an input, by the field it is about."""
+
+    def __init__(self):
+        self.errors: dict[str, list[ValidationError]] = {}
+
+    def add(self, field: str, message: str, code: str) -> None:
+        self.errors.setdefault(field, []).append(ValidationError(message, code=code))
+
+    def merge(self, error: ValidationError) -> None:
+        self.errors = error.update_error_dict(self.errors)
+
+    def raise_any(self) -> None:
+        if self.errors:
+            raise ValidationError(self.errors)
+
+    def check_pets(self, client: Client, ids: set[int], *, not_own: str) -> None:
+        """At least one pet, and only ``client``'s."""
+        if not ids:
+            self.add("pets", "Choose at least one pet.", "required")
+        elif set(client.pets.filter(pk__in=ids).values_list("pk", flat=True)) != ids:
+            self.add("pets", not_own, "not_own_pet")
+
+    def check_service_type(self, service_type: ServiceType, *, archived: str) -> None:
+        if not service_type.is_active:
+            self.add("service_type", archived, "archived")
+
+    def check_sitter(self, sitter) -> None:
+        """A sitter is a login that can be assigned visits (``User.objects.assignable``).
+        Its row stays locked until the transaction ends, so two visits
+        scheduled at once for the same sitter see each other in the overlap check."""
+        if sitter is None:
+            return
+        staff = (
+            get_user_model()
+            .objects.assignable()
+            .select_for_update(of=("self",))
+            .filter(pk=sitter.pk)
+            .values_list("pk", flat=True)[:1]
+        )
+        if not list(staff):
+            self.add("sitter", "Choose a sitter from the staff.", "not_staff")
+
+    def check_note(self, note: str, *, field: str) -> None:
+        if len(clean_note(note)) > NOTE_MAX_LENGTH:
+            self.add(field, f"Keep the {field} under {NOTE_MAX_LENGTH} characters.", "max_length")

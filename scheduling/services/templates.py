@@ -1,0 +1,314 @@
+"""Writes of recurring templates: add, edit, remove, and apply over a range
+of dates (which puts their visits on the schedule)."""
+
+from bisect import bisect_left
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, time
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from clients.models import Client, Pet
+from petcare import policy
+
+from ..local_time import business_timezone
+from ..models import (
+    OPEN_STATUSES,
+    EventPet,
+    EventStatus,
+    ScheduledEvent,
+    ServiceType,
+    Template,
+    TemplatePet,
+)
+from ..recurrence import end_after, local_start, occurrence_dates
+from .checks import Refusals, pet_ids
+
+# The longest date range a template is applied over at once (a year).
+MAX_APPLY_DAYS = 366
+
+
+def _validate_template(template: Template, *, pets: Iterable[Pet | int]) -> set[int]:
+    """Every reason to refuse a template at once, by field; returns the pets' ids."""
+    refusals = Refusals()
+    try:
+        # Template.clean() checks (and sorts) the weekdays.
+        template.full_clean(
+            exclude=["client", "service_type", "sitter", "weekdays"], validate_constraints=False
+        )
+    except ValidationError as error:
+        refusals.merge(error)
+    if (
+        isinstance(template.first_date, date)
+        and isinstance(template.last_date, date)
+        and template.last_date < template.first_date
+    ):
+        refusals.add("last_date", "The last date cannot be before the first date.", "before_first")
+    service = template.service_type
+    refusals.check_service_type(
+        service, archived=f"{service} is archived: choose a service that is offered."
+    )
+    refusals.check_sitter(template.sitter)
+    ids = pet_ids(pets)
+    refusals.check_pets(template.client, ids, not_own=f"Choose only {template.client.name}'s pets.")
+    refusals.raise_any()
+    return ids
+
+
+def create_template(
+    *,
+    client: Client,
+    service_type: ServiceType,
+    sitter=None,
+    pets: Iterable[Pet | int],
+    weekdays: list[int],
+    time_of_day: time,
+    first_date: date,
+    last_date: date | None = None,
+    actor,
+) -> Template:
+    """Add a recurring schedule to a client: an offered service for the
+    client's own pets on ``weekdays`` (Monday = 0) at ``time_of_day``, from
+    ``first_date`` to ``last_date`` (or open-ended). It creates no visit by
+    itself: apply_template does. Refused with Refused when ``actor`` may not
+    add templates, ClientInactive under the client's row lock for an inactive
+    client, ValidationError for bad input."""
+    policy.require(policy.may_add_template, actor)
+    with transaction.atomic():
+        locked = Client.objects.lock_schedulable(client.pk)
+        template = Template(
+            client=locked,
+            service_type=service_type,
+            sitter=sitter,
+            weekdays=weekdays,
+            time_of_day=time_of_day,
+            first_date=first_date,
+            last_date=last_date,
+        )
+        ids = _validate_template(template, pets=pets)
+        template.save()
+        TemplatePet.objects.bulk_create(
+            TemplatePet(template=template, pet_id=pk) for pk in sorted(ids)
+        )
+    return template
+
+
+def _template_gone() -> ValidationError:
+    return ValidationError(
+        "This template no longer exists; nothing was changed.", code="template_gone"
+    )
+
+
+def update_template(
+    template: Template,
+    *,
+    service_type: ServiceType,
+    sitter=None,
+    pets: Iterable[Pet | int],
+    weekdays: list[int],
+    time_of_day: time,
+    first_date: date,
+    last_date: date | None = None,
+    actor,
+) -> Template:
+    """Change a template (not its client) under create_template's rules,
+    ClientInactive included. Visits it already made stay as they are; applying
+    it again adds the visits of new days and dates only. Returns the template
+    as saved; Refused when ``actor`` may not edit templates."""
+    policy.require(policy.may_change_template, actor)
+    with transaction.atomic():
+        Client.objects.lock_schedulable(template.client_id)
+        current = Template.objects.select_related("client").filter(pk=template.pk).first()
+        if current is None:
+            raise _template_gone()
+        current.service_type = service_type
+        current.sitter = sitter
+        current.weekdays = weekdays
+        current.time_of_day = time_of_day
+        current.first_date = first_date
+        current.last_date = last_date
+        ids = _validate_template(current, pets=pets)
+        current.save()
+        TemplatePet.objects.filter(template=current).exclude(pet_id__in=ids).delete()
+        TemplatePet.objects.bulk_create(
+            [TemplatePet(template=current, pet_id=pk) for pk in sorted(ids)],
+            ignore_conflicts=True,
+        )
+    return current
+
+
+def delete_template(template: Template, *, actor) -> None:
+    """Remove a template, for an active or inactive client. One DELETE: the
+    database removes its pet links and empties the template link of the
+    visits it made (ON DELETE SET NULL); no visit is removed or otherwise
+    changed. Refused when ``actor`` may not remove templates."""
+    policy.require(policy.may_remove_template, actor)
+    with transaction.atomic():
+        # Serialised with apply_template, which links new visits to it.
+        Client.objects.lock(template.client_id)
+        Template.objects.filter(pk=template.pk).delete()
+
+
+@dataclass(frozen=True)
+class TemplateApplication:
+    """What apply_template did over [start_date, end_date] (as asked)."""
+
+    template: Template
+    start_date: date
+    end_date: date
+    # Visits created, and occurrences skipped because the template already
+    # has a visit on that date (whatever its status or time).
+    created: int
+    skipped: int
+    # The visits created, soonest first.
+    events: list[ScheduledEvent]
+    # Those of them that share time with another visit of the template's sitter.
+    overlapping: list[ScheduledEvent]
+
+
+def _validate_range(start_date: date, end_date: date) -> None:
+    if end_date < start_date:
+        raise ValidationError(
+            {
+                "end_date": ValidationError(
+                    "The end date cannot be before the start date.", code="before_start"
+                )
+            }
+        )
+    if (end_date - start_date).days + 1 > MAX_APPLY_DAYS:
+        raise ValidationError(
+            {
+                "end_date": ValidationError(
+                    f"Apply a template over at most {MAX_APPLY_DAYS} days at a time.",
+                    code="too_long",
+                )
+            }
+        )
+
+
+def apply_template(
+    template: Template,
+    *,
+    start_date: date,
+    end_date: date,
+    actor,
+    now: datetime | None = None,
+) -> TemplateApplication:
+    """Create the template's visits (``scheduled``) on its dates within
+    [start_date, end_date]: one visit per (template, occurrence date), so dates
+    that already have one (moved or canceled by staff included) are skipped
+    and applying twice creates nothing. Only visits still to come are created:
+    dates from today on in the business's time zone, and today's only when
+    their time hasn't passed; the past is a record, not a plan. Times are the
+    template's time of day in the business's time zone (a time that doesn't
+    exist moves forward, one that exists twice takes the first) and each visit
+    lasts the service's real duration. Refused with ClientInactive under the
+    client's row lock for an inactive client, ValidationError for a range
+    ending before it starts or longer than MAX_APPLY_DAYS, or a template
+    without pets or with an archived service; Refused when ``actor`` may not
+    schedule visits. A constant number of queries however many dates."""
+    policy.require(policy.may_schedule_visits, actor)
+    now = now or timezone.now()
+    tz = business_timezone()
+    with transaction.atomic():
+        locked = Client.objects.lock_schedulable(template.client_id)
+        _validate_range(start_date, end_date)
+        # Re-read under the lock: template changes take the same lock.
+        current = Template.objects.select_related("service_type").filter(pk=template.pk).first()
+        if current is None:
+            raise _template_gone()
+        service = current.service_type
+        if not service.is_active:
+            raise ValidationError(
+                f"{service} is archived: edit the template to choose a service that is "
+                "offered. No visit was created.",
+                code="archived",
+            )
+        template_pets = sorted(
+            TemplatePet.objects.filter(template=current).values_list("pet_id", flat=True)
+        )
+        if not template_pets:
+            raise ValidationError(
+                "This template has no pets: edit it to choose them. No visit was created.",
+                code="no_pets",
+            )
+        dates = occurrence_dates(
+            weekdays=current.weekdays,
+            first_date=current.first_date,
+            last_date=current.last_date,
+            start_date=max(start_date, timezone.localdate(now, tz)),
+            end_date=end_date,
+        )
+        starts = {day: local_start(day, current.time_of_day, tz) for day in dates}
+        dates = [day for day in dates if starts[day] >= now]
+        taken = set()
+        if dates:
+            taken = set(
+                ScheduledEvent.objects.filter(
+                    template=current, occurrence_date__range=(dates[0], dates[-1])
+                ).values_list("occurrence_date", flat=True)
+            )
+        new = [
+            ScheduledEvent(
+                client=locked,
+                service_type=service,
+                sitter_id=current.sitter_id,
+                starts_at=starts[day],
+                ends_at=end_after(starts[day], service.duration),
+                status=EventStatus.SCHEDULED,
+                template=current,
+                occurrence_date=day,
+            )
+            for day in dates
+            if day not in taken
+        ]
+        events = ScheduledEvent.objects.bulk_create(new) if new else []
+        if events:
+            EventPet.objects.bulk_create(
+                [EventPet(event=event, pet_id=pk) for event in events for pk in template_pets]
+            )
+        overlapping = _overlapping_new_events(events, sitter_id=current.sitter_id)
+    return TemplateApplication(
+        template=current,
+        start_date=start_date,
+        end_date=end_date,
+        created=len(events),
+        skipped=len(dates) - len(events),
+        events=events,
+        overlapping=overlapping,
+    )
+
+
+def _overlapping_new_events(
+    events: list[ScheduledEvent], *, sitter_id: int | None
+) -> list[ScheduledEvent]:
+    """The new visits that share time with another visit of the sitter on the
+    schedule: one query, then a sweep in Python."""
+    if not events or sitter_id is None:
+        return []
+    new_pks = {event.pk for event in events}
+    others = [
+        (other.starts_at, other.ends_at)
+        for other in ScheduledEvent.objects.filter(
+            sitter_id=sitter_id,
+            status__in=OPEN_STATUSES,
+            starts_at__lt=max(event.ends_at for event in events),
+            ends_at__gt=min(event.starts_at for event in events),
+        ).only("pk", "starts_at", "ends_at")
+        if other.pk not in new_pks
+    ]
+    if not others:
+        return []
+    others.sort()
+    longest = max(ends - starts for starts, ends in others)
+    starts_list = [starts for starts, _ in others]
+    overlapping = []
+    for event in events:
+        # Only a visit starting within `longest` before this one's start can reach it.
+        low = bisect_left(starts_list, event.starts_at - longest)
+        high = bisect_left(starts_list, event.ends_at)
+        if any(ends > event.starts_at for _, ends in others[low:high]):
+            overlapping.append(event)
+    return overlapping
