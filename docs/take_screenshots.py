@@ -21,12 +21,12 @@ ARGS = [
 ]
 
 
-def sign_in(page, email="manager@example.com"):
-    page.goto(f"{BASE}/signin/")
+def sign_in(page, email="manager@example.com", door="/signin/"):
+    """Sign in at a door (the staff sign-in, or the portal's) as a demo login."""
+    page.goto(f"{BASE}{door}")
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill("petcare-demo")
     page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(f"{BASE}/clients/")
 
 
 def client_with_templates(page) -> str:
@@ -48,6 +48,7 @@ def main():
             page.goto(f"{BASE}/signin/")
             page.screenshot(path=OUT / f"signin-{name}.png")
             sign_in(page)
+            page.wait_for_url(f"{BASE}/clients/")
             page.screenshot(path=OUT / f"clients-{name}.png", full_page=True)
             profile = client_with_templates(page)
             page.screenshot(path=OUT / f"profile-{name}.png", full_page=True)
@@ -69,10 +70,7 @@ def main():
             # The client portal, as client@example.com and as former@example.com.
             context = browser.new_context(viewport=viewport, device_scale_factor=1)
             page = context.new_page()
-            page.goto(f"{BASE}/portal/signin/")
-            page.get_by_label("Email").fill("client@example.com")
-            page.get_by_label("Password").fill("petcare-demo")
-            page.get_by_role("button", name="Sign in").click()
+            sign_in(page, "client@example.com", door="/portal/signin/")
             page.wait_for_url(f"{BASE}/portal/")
             page.screenshot(path=OUT / f"portal-dashboard-{name}.png", full_page=True)
             page.goto(f"{BASE}/portal/request/")
@@ -80,10 +78,7 @@ def main():
             context.close()
             context = browser.new_context(viewport=viewport, device_scale_factor=1)
             page = context.new_page()
-            page.goto(f"{BASE}/portal/signin/")
-            page.get_by_label("Email").fill("former@example.com")
-            page.get_by_label("Password").fill("petcare-demo")
-            page.get_by_role("button", name="Sign in").click()
+            sign_in(page, "former@example.com", door="/portal/signin/")
             page.screenshot(path=OUT / f"portal-inactive-signin-{name}.png")
             context.close()
         browser.close()

@@ -1,6 +1,8 @@
 """Form fields every app's forms share."""
 
 from django import forms
+from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import ValidationError
 from django.utils.text import normalize_newlines
 
 
@@ -14,3 +16,28 @@ class MultilineTextField(forms.CharField):
     def to_python(self, value):
         value = super().to_python(value)
         return normalize_newlines(value) if value else value
+
+
+class SignInForm(AuthenticationForm):
+    """A sign-in door (staff or portal): the email, lower-cased as logins are
+    stored, and a login of the other kind refused with the ``wrong_door``
+    message, so the page can link to the right door."""
+
+    username = forms.EmailField(
+        label="Email", widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"})
+    )
+
+    def is_wrong_door(self, user) -> bool:
+        raise NotImplementedError
+
+    def clean_username(self) -> str:
+        return self.cleaned_data["username"].strip().lower()
+
+    def confirm_login_allowed(self, user) -> None:
+        super().confirm_login_allowed(user)
+        if self.is_wrong_door(user):
+            raise ValidationError(self.error_messages["wrong_door"], code="wrong_door")
+
+    @property
+    def refused_wrong_door(self) -> bool:
+        return self.has_error("__all__", "wrong_door")

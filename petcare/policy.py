@@ -102,7 +102,9 @@ def may_change_visits(user) -> bool:
     return user.has_perm("scheduling.change_scheduledevent")
 
 
-@rule("Sitters mark only their own visits completed, once they have started.")
+@rule(
+    "Only office staff, or the visit's own sitter once it has started, can mark a visit completed."
+)
 def may_complete_visit(user, visit, *, now) -> bool:
     """Office staff complete any visit; a sitter only one assigned to them
     that has started."""

@@ -1,43 +1,28 @@
-from django import forms
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
-from django.contrib.auth.forms import AuthenticationForm
-from django.core.exceptions import ValidationError
 from django.shortcuts import redirect
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.csrf import requires_csrf_token
 from django.views.decorators.http import require_safe
 
 from .access import ClientLoginOnStaffPage, StaffLoginOnPortalPage
+from .forms import SignInForm
 from .http import render_dialog
 
 
-class StaffAuthenticationForm(AuthenticationForm):
+class StaffAuthenticationForm(SignInForm):
     """The staff sign-in: refuses client logins, pointing them to the portal."""
 
-    username = forms.EmailField(
-        label="Email", widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"})
-    )
-
     error_messages = {
-        **AuthenticationForm.error_messages,
+        **SignInForm.error_messages,
         "invalid_login": "That email and password don't match a staff account. "
         "Check them and try again.",
-        "client_login": "This sign-in is for the business's staff. "
+        "wrong_door": "This sign-in is for the business's staff. "
         "Clients sign in at the client portal.",
     }
 
-    def clean_username(self) -> str:
-        return self.cleaned_data["username"].strip().lower()
-
-    def confirm_login_allowed(self, user) -> None:
-        super().confirm_login_allowed(user)
-        if user.client_id is not None:
-            raise ValidationError(self.error_messages["client_login"], code="client_login")
-
-    @property
-    def refused_client_login(self) -> bool:
-        return self.has_error("__all__", "client_login")
+    def is_wrong_door(self, user) -> bool:
+        return user.client_id is not None
 
 
 class StaffLoginView(auth_views.LoginView):

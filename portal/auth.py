@@ -6,13 +6,11 @@ same), password reset and invitations send nothing and their links do
 nothing, and sessions end at the next request (see petcare.access).
 """
 
-from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import authenticate, get_user_model
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import (
-    AuthenticationForm,
     PasswordChangeForm,
     PasswordResetForm,
     SetPasswordForm,
@@ -24,40 +22,30 @@ from django.urls import reverse_lazy
 from django.utils.decorators import method_decorator
 
 from clients.backends import INACTIVE_CLIENT_FLAG, account_inactive_message
+from petcare.forms import SignInForm
 from petcare.tokens import invitation_token, password_reset_token, was_valid_before
 
 from .access import INACTIVE_NOTICE, client_login_required
 
 
-class PortalAuthenticationForm(AuthenticationForm):
+class PortalAuthenticationForm(SignInForm):
     """The portal sign-in: refuses staff logins (pointing them to the staff
     sign-in) and tells an inactive client, with the right password only, why."""
 
-    username = forms.EmailField(label="Email")
-
     error_messages = {
-        **AuthenticationForm.error_messages,
+        **SignInForm.error_messages,
         "invalid_login": "That email and password don't match an account. "
         "Check them and try again, or reset your password.",
-        "staff_login": "This sign-in is for clients. Staff sign in at the staff sign-in.",
+        "wrong_door": "This sign-in is for clients. Staff sign in at the staff sign-in.",
     }
 
-    def clean_username(self) -> str:
-        return self.cleaned_data["username"].strip().lower()
+    def is_wrong_door(self, user) -> bool:
+        return user.client_id is None
 
     def get_invalid_login_error(self):
         if self.request is not None and getattr(self.request, INACTIVE_CLIENT_FLAG, False):
             return ValidationError(account_inactive_message(), code="inactive")
         return super().get_invalid_login_error()
-
-    def confirm_login_allowed(self, user) -> None:
-        super().confirm_login_allowed(user)
-        if user.client_id is None:
-            raise ValidationError(self.error_messages["staff_login"], code="staff_login")
-
-    @property
-    def refused_staff_login(self) -> bool:
-        return self.has_error("__all__", "staff_login")
 
 
 class PortalLoginView(auth_views.LoginView):

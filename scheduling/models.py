@@ -44,6 +44,19 @@ class ServiceType(models.Model):
         return duration_display(self.duration)
 
 
+def _sitter_field() -> models.ForeignKey:
+    """Who goes: a staff login (User.objects.assignable() when chosen), or
+    nobody yet. A login that is deleted leaves the visit unassigned, in the
+    database, so that deletes stay set-based."""
+    return models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.DB_SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+
 WEEKDAY_NAMES = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
 
 
@@ -64,13 +77,7 @@ class Template(models.Model):
         "clients.Client", on_delete=models.DO_NOTHING, related_name="templates"
     )
     service_type = models.ForeignKey(ServiceType, on_delete=models.DO_NOTHING, related_name="+")
-    sitter = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.DB_SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
+    sitter = _sitter_field()
     pets = models.ManyToManyField(
         "clients.Pet", through="TemplatePet", related_name="+", blank=True
     )
@@ -159,13 +166,7 @@ class ScheduledEvent(models.Model):
     client = models.ForeignKey("clients.Client", on_delete=models.DO_NOTHING, related_name="events")
     pets = models.ManyToManyField("clients.Pet", through="EventPet", related_name="+", blank=True)
     service_type = models.ForeignKey(ServiceType, on_delete=models.DO_NOTHING, related_name="+")
-    sitter = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.DB_SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
+    sitter = _sitter_field()
     starts_at = models.DateTimeField()
     ends_at = models.DateTimeField()
     status = models.CharField(max_length=20, choices=EventStatus, default=EventStatus.SCHEDULED)

@@ -1,6 +1,6 @@
 """When a template's visits fall: pure date and time arithmetic, no database.
 
-Daylight saving, in the business's time zone (DESIGN.md, Template):
+Daylight saving, in the business's time zone (docs/design.md, "Scheduling"):
 
 - a time of day that does not exist on a date (the clocks jump over it, in
   spring) moves forward by the size of the jump: 02:30 on the spring-forward

@@ -5,7 +5,9 @@ from bisect import bisect_left
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time
+from typing import NotRequired, TypedDict, Unpack
 
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -57,42 +59,46 @@ def _validate_template(template: Template, *, pets: Iterable[Pet | int]) -> set[
     return ids
 
 
-def create_template(
-    *,
-    client: Client,
-    service_type: ServiceType,
-    sitter=None,
-    pets: Iterable[Pet | int],
-    weekdays: list[int],
-    time_of_day: time,
-    first_date: date,
-    last_date: date | None = None,
-    actor,
-) -> Template:
+class TemplateFields(TypedDict):
+    """What staff choose for a template (create_template, update_template)."""
+
+    service_type: ServiceType
+    sitter: NotRequired[AbstractBaseUser | None]
+    pets: Iterable[Pet | int]
+    weekdays: list[int]
+    time_of_day: time
+    first_date: date
+    last_date: NotRequired[date | None]
+
+
+def _save_template(template: Template, fields: TemplateFields) -> Template:
+    """Set the fields, refuse what the rules refuse, save, and leave exactly
+    these pets on the template (two statements whatever their number)."""
+    fields = {"sitter": None, "last_date": None, **fields}
+    pets = fields.pop("pets")
+    for name, value in fields.items():
+        setattr(template, name, value)
+    ids = _validate_template(template, pets=pets)
+    template.save()
+    TemplatePet.objects.filter(template=template).exclude(pet_id__in=ids).delete()
+    TemplatePet.objects.bulk_create(
+        [TemplatePet(template=template, pet_id=pk) for pk in sorted(ids)],
+        ignore_conflicts=True,
+    )
+    return template
+
+
+def create_template(*, client: Client, actor, **fields: Unpack[TemplateFields]) -> Template:
     """Add a recurring schedule to a client: an offered service for the
     client's own pets on ``weekdays`` (Monday = 0) at ``time_of_day``, from
-    ``first_date`` to ``last_date`` (or open-ended). It creates no visit by
-    itself: apply_template does. Refused with Refused when ``actor`` may not
-    add templates, ClientInactive under the client's row lock for an inactive
-    client, ValidationError for bad input."""
+    ``first_date`` to ``last_date`` (or open-ended), with a sitter or none.
+    It creates no visit by itself: apply_template does. Refused with Refused
+    when ``actor`` may not add templates, ClientInactive under the client's
+    row lock for an inactive client, ValidationError for bad input."""
     policy.require(policy.may_add_template, actor)
     with transaction.atomic():
         locked = Client.objects.lock_schedulable(client.pk)
-        template = Template(
-            client=locked,
-            service_type=service_type,
-            sitter=sitter,
-            weekdays=weekdays,
-            time_of_day=time_of_day,
-            first_date=first_date,
-            last_date=last_date,
-        )
-        ids = _validate_template(template, pets=pets)
-        template.save()
-        TemplatePet.objects.bulk_create(
-            TemplatePet(template=template, pet_id=pk) for pk in sorted(ids)
-        )
-    return template
+        return _save_template(Template(client=locked), fields)
 
 
 def _template_gone() -> ValidationError:
@@ -101,18 +107,7 @@ def _template_gone() -> ValidationError:
     )
 
 
-def update_template(
-    template: Template,
-    *,
-    service_type: ServiceType,
-    sitter=None,
-    pets: Iterable[Pet | int],
-    weekdays: list[int],
-    time_of_day: time,
-    first_date: date,
-    last_date: date | None = None,
-    actor,
-) -> Template:
+def update_template(template: Template, *, actor, **fields: Unpack[TemplateFields]) -> Template:
     """Change a template (not its client) under create_template's rules,
     ClientInactive included. Visits it already made stay as they are; applying
     it again adds the visits of new days and dates only. Returns the template
@@ -123,20 +118,7 @@ def update_template(
         current = Template.objects.select_related("client").filter(pk=template.pk).first()
         if current is None:
             raise _template_gone()
-        current.service_type = service_type
-        current.sitter = sitter
-        current.weekdays = weekdays
-        current.time_of_day = time_of_day
-        current.first_date = first_date
-        current.last_date = last_date
-        ids = _validate_template(current, pets=pets)
-        current.save()
-        TemplatePet.objects.filter(template=current).exclude(pet_id__in=ids).delete()
-        TemplatePet.objects.bulk_create(
-            [TemplatePet(template=current, pet_id=pk) for pk in sorted(ids)],
-            ignore_conflicts=True,
-        )
-    return current
+        return _save_template(current, fields)
 
 
 def delete_template(template: Template, *, actor) -> None:

@@ -3,6 +3,7 @@ status changes (cancel, complete, confirm, decline)."""
 
 from collections.abc import Iterable
 from datetime import datetime
+from typing import NotRequired, TypedDict, Unpack
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
@@ -155,23 +156,35 @@ def _validate_request(
 # --- Visits, by staff ----------------------------------------------------------------
 
 
-def _validate_visit(
-    client: Client,
-    *,
-    service_type: ServiceType,
-    pets: Iterable[Pet | int],
-    sitter,
-    starts_at: datetime,
-    ends_at: datetime | None,
-    notes: str,
-) -> tuple[set[int], datetime]:
-    """Every reason to refuse a visit at once, by field; returns the pets' ids
-    and the end (by default, the service's duration after the start)."""
+class VisitFields(TypedDict):
+    """What staff choose for a visit (schedule_event, update_event)."""
+
+    service_type: ServiceType
+    pets: Iterable[Pet | int]
+    sitter: NotRequired[AbstractBaseUser | None]
+    starts_at: datetime
+    # None: the service's length after the start.
+    ends_at: NotRequired[datetime | None]
+    notes: NotRequired[str]
+    # Schedule it even though the sitter has another visit then.
+    allow_overlap: NotRequired[bool]
+
+
+def _checked_visit(
+    client: Client, fields: VisitFields, *, exclude_pk: int | None = None
+) -> tuple[set[int], dict]:
+    """Every reason to refuse a visit, by field (ValidationError), then the
+    sitter's other visits at that time (SitterOverlap, unless allowed).
+    Returns the pets' ids and the visit's columns as they are to be saved."""
+    service_type, sitter = fields["service_type"], fields.get("sitter")
+    starts_at, ends_at = fields["starts_at"], fields.get("ends_at")
+    notes = fields.get("notes", "")
+    _require_aware(starts_at=starts_at, ends_at=ends_at)
     refusals = Refusals()
     refusals.check_service_type(
         service_type, archived=f"{service_type} is archived: choose a service that is offered."
     )
-    ids = pet_ids(pets)
+    ids = pet_ids(fields["pets"])
     refusals.check_pets(client, ids, not_own=f"Choose only {client.name}'s pets.")
     refusals.check_sitter(sitter)
     if ends_at is None:
@@ -180,7 +193,15 @@ def _validate_visit(
         refusals.add("ends_at", "The visit must end after it starts.", "ends_before_start")
     refusals.check_note(notes, field="notes")
     refusals.raise_any()
-    return ids, ends_at
+    if not fields.get("allow_overlap", False):
+        _refuse_overlaps(sitter, starts_at=starts_at, ends_at=ends_at, exclude_pk=exclude_pk)
+    return ids, {
+        "service_type": service_type,
+        "sitter": sitter,
+        "starts_at": starts_at,
+        "ends_at": ends_at,
+        "notes": clean_note(notes),
+    }
 
 
 def _sitter_overlaps(
@@ -214,18 +235,7 @@ def _set_event_pets(event_id: int, ids: set[int]) -> None:
     )
 
 
-def schedule_event(
-    *,
-    client: Client,
-    service_type: ServiceType,
-    pets: Iterable[Pet | int],
-    sitter=None,
-    starts_at: datetime,
-    ends_at: datetime | None = None,
-    notes: str = "",
-    allow_overlap: bool = False,
-    actor,
-) -> ScheduledEvent:
+def schedule_event(*, client: Client, actor, **fields: Unpack[VisitFields]) -> ScheduledEvent:
     """Staff put a visit on the schedule (``scheduled``): an offered service
     for at least one of the client's own pets, with a sitter from the staff or
     none, ending after the service's duration unless ``ends_at`` says so. A
@@ -235,29 +245,10 @@ def schedule_event(
     SitterOverlap when the sitter already has a visit at that time (unless
     ``allow_overlap``); nothing is written then."""
     policy.require(policy.may_schedule_visits, actor)
-    _require_aware(starts_at=starts_at, ends_at=ends_at)
     with transaction.atomic():
         locked = Client.objects.lock_schedulable(client.pk)
-        ids, ends_at = _validate_visit(
-            locked,
-            service_type=service_type,
-            pets=pets,
-            sitter=sitter,
-            starts_at=starts_at,
-            ends_at=ends_at,
-            notes=notes,
-        )
-        if not allow_overlap:
-            _refuse_overlaps(sitter, starts_at=starts_at, ends_at=ends_at)
-        event = ScheduledEvent(
-            client=locked,
-            service_type=service_type,
-            sitter=sitter,
-            starts_at=starts_at,
-            ends_at=ends_at,
-            status=EventStatus.SCHEDULED,
-            notes=clean_note(notes),
-        )
+        ids, columns = _checked_visit(locked, fields)
+        event = ScheduledEvent(client=locked, status=EventStatus.SCHEDULED, **columns)
         event.full_clean(exclude=["client", "service_type", "sitter"], validate_constraints=False)
         event.save()
         EventPet.objects.bulk_create(EventPet(event=event, pet_id=pk) for pk in sorted(ids))
@@ -268,18 +259,7 @@ def _current_status(event: ScheduledEvent) -> str | None:
     return ScheduledEvent.objects.filter(pk=event.pk).values_list("status", flat=True).first()
 
 
-def update_event(
-    event: ScheduledEvent,
-    *,
-    service_type: ServiceType,
-    pets: Iterable[Pet | int],
-    sitter,
-    starts_at: datetime,
-    ends_at: datetime | None = None,
-    notes: str = "",
-    allow_overlap: bool = False,
-    actor,
-) -> ScheduledEvent:
+def update_event(event: ScheduledEvent, *, actor, **fields: Unpack[VisitFields]) -> ScheduledEvent:
     """Staff edit or move a visit that is still requested or scheduled (its
     status stays; a template's visit keeps its template and occurrence date, so
     applying the template again doesn't re-create it). The client never
@@ -288,31 +268,16 @@ def update_event(
     is scheduling), ValidationError, SitterOverlap; InvalidTransition for a
     completed or canceled visit. Nothing is written on a refusal."""
     policy.require(policy.may_change_visits, actor)
-    _require_aware(starts_at=starts_at, ends_at=ends_at)
     with transaction.atomic():
         locked = Client.objects.lock_schedulable(event.client_id)
         status = _current_status(event)
         if status not in OPEN_STATUSES:
             raise InvalidTransition(event, action="edit", status=status)
-        ids, ends_at = _validate_visit(
-            locked,
-            service_type=service_type,
-            pets=pets,
-            sitter=sitter,
-            starts_at=starts_at,
-            ends_at=ends_at,
-            notes=notes,
-        )
-        if not allow_overlap:
-            _refuse_overlaps(sitter, starts_at=starts_at, ends_at=ends_at, exclude_pk=event.pk)
+        ids, columns = _checked_visit(locked, fields, exclude_pk=event.pk)
         # Conditional: a cancel or complete (which take no client lock) may
         # have come in between.
         updated = ScheduledEvent.objects.filter(pk=event.pk, status__in=OPEN_STATUSES).update(
-            service_type=service_type,
-            sitter=sitter,
-            starts_at=starts_at,
-            ends_at=ends_at,
-            notes=clean_note(notes),
+            **columns
         )
         if not updated:
             raise InvalidTransition(event, action="edit", status=_current_status(event))

@@ -174,8 +174,9 @@ VISIT_ACTIONS = {
 
 
 def _visit_action(request: HtmxHttpRequest, event: ScheduledEvent, action: str, act, form=None):
-    """GET: confirm (a dialog for htmx, else a page). POST: call ``act``; a
-    refusal becomes a message, nothing changed; then back where it started."""
+    """GET: confirm (a dialog for htmx, else a page). POST: call the service
+    ``act(event, actor=...)``; a refusal becomes a message, nothing changed;
+    then back where it started."""
     back = next_url(request, reverse("scheduling:visit", args=[event.pk]))
     context = {
         "event": event,
@@ -189,7 +190,7 @@ def _visit_action(request: HtmxHttpRequest, event: ScheduledEvent, action: str, 
     if form is not None and not form.is_valid():
         return render_dialog(request, ACTION_TEMPLATE, context, status=400)
     try:
-        act(event)
+        act(event, actor=request.user)
     except services.SitterOverlap as warning:
         form.warn_overlap(warning)
         return render_dialog(request, ACTION_TEMPLATE, context)
@@ -207,12 +208,7 @@ def _visit_action(request: HtmxHttpRequest, event: ScheduledEvent, action: str, 
 @staff_view(policy.may_change_visits)
 @vary_on_headers("HX-Request")
 def visit_cancel(request: HtmxHttpRequest, pk: int) -> HttpResponse:
-    return _visit_action(
-        request,
-        _get_event(pk),
-        "cancel",
-        lambda event: services.cancel_event(event, actor=request.user),
-    )
+    return _visit_action(request, _get_event(pk), "cancel", services.cancel_event)
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -222,12 +218,7 @@ def visit_complete(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     """Office staff complete any visit; a sitter their own, once started."""
     event = _get_event(pk)
     policy.require(policy.may_complete_visit, request.user, event, now=timezone.now())
-    return _visit_action(
-        request,
-        event,
-        "complete",
-        lambda event: services.complete_event(event, actor=request.user),
-    )
+    return _visit_action(request, event, "complete", services.complete_event)
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -238,10 +229,10 @@ def visit_confirm(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     event = _get_event(pk)
     form = ConfirmRequestForm(request.POST if request.method == "POST" else None, event=event)
 
-    def act(event):
+    def act(event, *, actor):
         return services.confirm_request(
             event,
-            actor=request.user,
+            actor=actor,
             sitter=form.cleaned_data["sitter"],
             allow_overlap=form.cleaned_data["allow_overlap"],
         )
@@ -253,9 +244,4 @@ def visit_confirm(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 @staff_view(policy.may_change_visits)
 @vary_on_headers("HX-Request")
 def visit_decline(request: HtmxHttpRequest, pk: int) -> HttpResponse:
-    return _visit_action(
-        request,
-        _get_event(pk),
-        "decline",
-        lambda event: services.decline_request(event, actor=request.user),
-    )
+    return _visit_action(request, _get_event(pk), "decline", services.decline_request)
