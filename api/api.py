@@ -58,13 +58,22 @@ class AppToken(HttpBearer):
         return api_token
 
 
+# ninja's own pages: the schema and its docs page.
+READ_ONLY_VIEWS = {"openapi-json", "openapi-view"}
+
+
 class AppApi(NinjaAPI):
     def _get_urls(self):
-        # ninja answers a wrong method with a plain-text 405, and URLs that
-        # match none of its routes fall through to the site's HTML 404: wrap
-        # every route, and end the list with a JSON 404.
+        # ninja answers a wrong method with a plain-text 405 (and HEAD with a
+        # 405 too), and URLs that match none of its routes fall through to
+        # the site's HTML 404: wrap every route, and end the list with a JSON 404.
         urls = [
-            URLPattern(url.pattern, json_errors(url.callback), url.default_args, url.name)
+            URLPattern(
+                url.pattern,
+                json_errors(url.callback, read_only=url.name in READ_ONLY_VIEWS),
+                url.default_args,
+                url.name,
+            )
             for url in super()._get_urls()
         ]
         urls.append(re_path(r"", json_errors(not_found), name="not-found"))
@@ -91,9 +100,10 @@ install_error_handlers(app_api)
 @app_api.post(
     "/auth/token",
     auth=None,
-    response={200: IssuedTokenOut, 401: Error, 403: Error, 422: Error, 429: Error},
+    response={200: IssuedTokenOut, 400: Error, 401: Error, 403: Error, 422: Error, 429: Error},
     summary="Sign in: email and password for a token",
     description=(
+        "400 `malformed_json` for a body that is not JSON; "
         "401 `invalid_credentials` for any wrong email or password; 403 "
         "`account_inactive` when the client is no longer active; 403 "
         "`not_a_client` for a staff login; 429 `too_many_attempts` after 5 "

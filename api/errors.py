@@ -66,25 +66,41 @@ def not_found(request, *args, **kwargs) -> HttpResponse:
     return error_response(404, "not_found", "There is nothing at this address.")
 
 
-def json_errors(view):
-    """Wrap a route of the API: a 404 or a wrong method answers in JSON, and
-    nothing is kept by a cache (tokens and a client's own data)."""
+def json_errors(view, *, read_only: bool = False):
+    """Wrap a route of the API: a 404 or a wrong method answers in JSON,
+    HEAD is answered wherever GET is (the same headers, no body), and
+    nothing is kept by a cache (tokens and a client's own data).
+    ``read_only`` views (the schema, its docs page) answer GET and HEAD only."""
 
     @wraps(view)
     def wrapper(request, *args, **kwargs):
-        try:
-            response = view(request, *args, **kwargs)
-        except Http404:
-            response = not_found(request)
+        method = request.method
+        if read_only and method not in ("GET", "HEAD"):
+            response = HttpResponseNotAllowed(["GET"])
+        else:
+            if method == "HEAD":
+                request.method = "GET"
+            try:
+                response = view(request, *args, **kwargs)
+            except Http404:
+                response = not_found(request)
+            finally:
+                request.method = method
         if isinstance(response, HttpResponseNotAllowed):
+            allowed = [name.strip() for name in response["Allow"].split(",")]
+            if "GET" in allowed and "HEAD" not in allowed:
+                allowed.append("HEAD")
             response = error_response(
                 405,
                 "method_not_allowed",
-                f"{request.method} is not allowed here.",
-                headers={"Allow": response["Allow"]},
+                f"{method} is not allowed here.",
+                headers={"Allow": ", ".join(allowed)},
             )
         if not response.has_header("Cache-Control"):
             patch_cache_control(response, private=True, no_store=True)
+        if method == "HEAD" and not response.streaming:
+            response["Content-Length"] = str(len(response.content))
+            response.content = b""
         return response
 
     # Bearer tokens only, no cookies: nothing for CSRF to protect.

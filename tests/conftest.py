@@ -1,9 +1,13 @@
 import os
+from datetime import timedelta
 
 import pytest
 from django.apps import apps
+from django.contrib.auth.hashers import MD5PasswordHasher
 from django.db import connection
+from django.utils import timezone
 
+from clients.services import deactivate_client
 from petcare.roles import ensure_roles
 
 from . import factories
@@ -84,3 +88,53 @@ def manager_client(client, office_manager):
     """Django's test client signed in as an office manager."""
     client.force_login(office_manager)
     return client
+
+
+@pytest.fixture
+def password_hashes(monkeypatch):
+    """Counts the password hashes computed (MD5 is the tests' hasher): Django's
+    hasher, wrapped, not our code."""
+    calls = []
+    original = MD5PasswordHasher.encode
+
+    def counting_encode(self, password, salt):
+        calls.append(password)
+        return original(self, password, salt)
+
+    monkeypatch.setattr(MD5PasswordHasher, "encode", counting_encode)
+    return calls
+
+
+@pytest.fixture
+def now():
+    """One moment for the whole test."""
+    return timezone.now()
+
+
+@pytest.fixture
+def business_in_new_york(settings):
+    """The business's clock and opening hours, pinned: the tests' times are New York's."""
+    settings.TIME_ZONE = "America/New_York"
+    settings.BUSINESS_OPENING_HOURS = "07:00-20:00"
+
+
+@pytest.fixture
+def walk(db):
+    return factories.ServiceTypeFactory(name="30 min dog walk", duration=timedelta(minutes=30))
+
+
+@pytest.fixture
+def active_login(roles):
+    """Pat, the portal login of an active client."""
+    return factories.ClientLoginFactory(
+        email="pat@example.com", client__name="Pat Active", first_name="Pat"
+    )
+
+
+@pytest.fixture
+def inactive_login(roles, office_manager):
+    """The portal login of a client made inactive."""
+    login = factories.ClientLoginFactory(email="gone@example.com", client__name="Gone Client")
+    deactivate_client(login.client, actor=office_manager)
+    login.refresh_from_db()
+    return login

@@ -12,18 +12,23 @@ from django.utils import timezone
 
 # The last migrations of the release before the portal and the API became
 # apps of their own (the app API's tokens still lived in clients).
-PREVIOUS_RELEASE = [("clients", "0003_api_token"), ("api", None)]
+PREVIOUS_RELEASE = [("clients", "0003_api_token"), ("api", None), ("petcare", "0002_roles")]
 
 
 def _migrate(targets):
-    """Migrate to ``targets``; the models as they were then (every other app
-    at its latest migration)."""
+    """Migrate to ``targets``; the models as they are then."""
     executor = MigrationExecutor(connection)
     executor.migrate(targets)
     executor.loader.build_graph()
-    apps_at_target = {app for app, _ in targets}
-    nodes = [node for node in executor.loader.graph.leaf_nodes() if node[0] not in apps_at_target]
-    nodes += [node for node in targets if node[1] is not None]
+    graph, applied = executor.loader.graph, executor.loader.applied_migrations
+    # Each app's last applied migration.
+    nodes = [
+        node
+        for node in applied
+        if not any(
+            child in applied and child[0] == node[0] for child in graph.node_map[node].children
+        )
+    ]
     return executor.loader.project_state(nodes).apps
 
 

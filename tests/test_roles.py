@@ -1,4 +1,5 @@
-"""The roles: groups with permissions, made by a data migration (DESIGN.md, Users)."""
+"""The roles: groups with permissions, made by a data migration (docs/design.md,
+"People and roles")."""
 
 import importlib
 from types import SimpleNamespace

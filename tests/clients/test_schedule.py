@@ -9,18 +9,9 @@ from django.utils import timezone
 from clients.schedule import delete_templates, delete_upcoming_visits
 from scheduling.models import EventPet, EventStatus, ScheduledEvent, Template
 from tests.factories import ClientFactory, PetFactory, ScheduledEventFactory, TemplateFactory
+from tests.helpers import visit
 
 pytestmark = pytest.mark.django_db
-
-
-def visit(client, now, offset, status=EventStatus.SCHEDULED, **kwargs):
-    return ScheduledEventFactory(
-        client=client,
-        starts_at=now + offset,
-        ends_at=now + offset + timedelta(minutes=30),
-        status=status,
-        **kwargs,
-    )
 
 
 def test_delete_upcoming_visits_removes_the_clients_requested_and_scheduled_visits_from_now_on(
@@ -29,14 +20,14 @@ def test_delete_upcoming_visits_removes_the_clients_requested_and_scheduled_visi
     now = timezone.now()
     client = ClientFactory()
     removed = [
-        visit(client, now, timedelta(0)),
-        visit(client, now, timedelta(days=3), EventStatus.REQUESTED),
+        visit(client, now),
+        visit(client, now + timedelta(days=3), status=EventStatus.REQUESTED),
     ]
     kept = [
-        visit(client, now, -timedelta(minutes=1)),
-        visit(client, now, timedelta(days=1), EventStatus.CANCELED),
-        visit(client, now, timedelta(days=1), EventStatus.COMPLETED),
-        visit(ClientFactory(), now, timedelta(days=1)),
+        visit(client, now - timedelta(minutes=1)),
+        visit(client, now + timedelta(days=1), status=EventStatus.CANCELED),
+        visit(client, now + timedelta(days=1), status=EventStatus.COMPLETED),
+        visit(ClientFactory(), now + timedelta(days=1)),
     ]
 
     with django_assert_num_queries(1):
@@ -52,7 +43,7 @@ def test_delete_upcoming_visits_counts_visits_not_the_pet_links_the_database_rem
     client = ClientFactory()
     pets = PetFactory.create_batch(3, client=client)
     for day in (1, 2):
-        visit(client, now, timedelta(days=day)).pets.add(*pets)
+        visit(client, now + timedelta(days=day)).pets.add(*pets)
 
     assert delete_upcoming_visits(client, now=now) == 2
     assert not EventPet.objects.filter(event__client=client).exists()

@@ -4,28 +4,22 @@ from datetime import timedelta
 
 import pytest
 from django.core.paginator import Paginator
-from django.utils import timezone
 
 from clients.selectors import ClientFilter, get_client_profile, list_clients
-from scheduling.models import EventPet, EventStatus, ScheduledEvent
+from scheduling.models import EventStatus
 from tests.factories import (
     ClientFactory,
     ClientStatusChangeFactory,
     InactiveClientFactory,
     PetFactory,
     ScheduledEventFactory,
-    ServiceTypeFactory,
     SitterFactory,
     TemplateFactory,
     UserFactory,
 )
+from tests.helpers import client_with_a_full_profile
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def now():
-    return timezone.now()
 
 
 # --- The client list -------------------------------------------------------------------
@@ -183,25 +177,15 @@ def test_the_profile_shows_the_last_ten_status_changes_newest_first_and_their_to
 def test_the_profile_costs_the_same_whatever_the_number_of_visits(
     now, django_assert_num_queries, visits, history
 ):
-    client = ClientFactory()
-    pets = PetFactory.create_batch(2, client=client)
-    sitter = SitterFactory()
-    actor = UserFactory()
-    service_type = ServiceTypeFactory()
-    for template in TemplateFactory.create_batch(3, client=client, sitter=sitter):
-        template.pets.add(*pets)
-    events = ScheduledEvent.objects.bulk_create(
-        ScheduledEvent(
-            client=client,
-            service_type=service_type,
-            sitter=sitter,
-            starts_at=now + timedelta(hours=i + 1),
-            ends_at=now + timedelta(hours=i + 1, minutes=30),
-        )
-        for i in range(visits)
+    client = client_with_a_full_profile(
+        visits=visits,
+        templates=3,
+        pets=2,
+        history=history,
+        sitter=SitterFactory(),
+        actor=UserFactory(),
+        now=now,
     )
-    EventPet.objects.bulk_create(EventPet(event=event, pet=pet) for event in events for pet in pets)
-    ClientStatusChangeFactory.create_batch(history, client=client, actor=actor)
 
     # Pets; the next visits, their pets, their total; templates, their pets; history, its
     # total; the portal login.

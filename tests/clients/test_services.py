@@ -1,14 +1,14 @@
-"""The rules of Make Inactive, Re-Activate and the client email (DESIGN.md, rules 2-6, 9, 10),
-asserted on the database through the services."""
+"""The rules of Make Inactive, Re-Activate and the client email
+(clients.services; docs/design.md, "Make Inactive" and "Re-Activate"),
+asserted on the database through the services; two Make Inactive at once and
+an email taken meanwhile stay safe (PostgreSQL)."""
 
 import dataclasses
-import threading
 from datetime import timedelta
+from functools import partial
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection
-from django.utils import timezone
 
 from clients.models import Client, ClientStatusChange, Pet, StatusAction
 from clients.services import (
@@ -36,6 +36,7 @@ from tests.factories import (
     SitterFactory,
     TemplateFactory,
 )
+from tests.helpers import db_row, race, run_in_thread, visit
 
 pytestmark = pytest.mark.django_db
 
@@ -52,24 +53,9 @@ TIMINGS = {
 STILL_TO_COME = {"starting-exactly-at-confirmation", "future"}
 
 
-@pytest.fixture
-def now():
-    return timezone.now()
-
-
-def db_row(obj) -> dict:
-    """The object's row as the database holds it now."""
-    return type(obj)._default_manager.filter(pk=obj.pk).values().get()
-
-
 def event_at(client, now, timing, *, status=EventStatus.SCHEDULED, **kwargs):
-    return ScheduledEventFactory(
-        client=client,
-        starts_at=now + TIMINGS[timing],
-        ends_at=now + TIMINGS[timing] + timedelta(minutes=30),
-        status=status,
-        **kwargs,
-    )
+    """A visit of ``client`` at one of the TIMINGS, relative to ``now``."""
+    return visit(client, now + TIMINGS[timing], status=status, **kwargs)
 
 
 # --- Make Inactive: which visits go ------------------------------------------------------
@@ -588,7 +574,7 @@ def test_a_reactivated_client_can_be_made_inactive_again(office_manager, now):
     ) == [StatusAction.DEACTIVATED, StatusAction.REACTIVATED, StatusAction.DEACTIVATED]
 
 
-# --- Add and edit a client: the email rule (rule 10) -----------------------------------
+# --- Add and edit a client: the email rule ----------------------------------------------
 
 
 def test_create_client_stores_the_email_lower_cased_and_the_phone_digits():
@@ -702,26 +688,14 @@ def test_two_concurrent_make_inactive_deactivate_once(roles):
     actor = OfficeManagerFactory()
     client = ClientFactory()
     ScheduledEventFactory.create_batch(3, client=client)
-    barrier = threading.Barrier(2)
-    outcomes: list[object] = []
+    # Both read an active client before either acts.
+    first, second = (Client.objects.get(pk=client.pk) for _ in range(2))
 
-    def make_inactive():
-        try:
-            stale = Client.objects.get(pk=client.pk)  # both see an active client
-            barrier.wait(timeout=10)
-            outcomes.append(deactivate_client(stale, actor=actor))
-        except Exception as exc:  # collected, asserted below
-            outcomes.append(exc)
-        finally:
-            connection.close()
+    outcomes = race(
+        partial(deactivate_client, first, actor=actor),
+        partial(deactivate_client, second, actor=actor),
+    )
 
-    threads = [threading.Thread(target=make_inactive) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-
-    assert len(outcomes) == 2
     succeeded = [o for o in outcomes if isinstance(o, Deactivation)]
     refused = [o for o in outcomes if isinstance(o, ClientAlreadyInactive)]
     assert (len(succeeded), len(refused)) == (1, 1), outcomes
@@ -738,18 +712,14 @@ def test_an_email_taken_by_a_concurrent_request_is_still_a_duplicate_email():
 
     winner = []
 
-    def insert_from_another_connection():
-        try:
-            winner.append(Client.objects.create(name="Winner", email="race@example.com"))
-        finally:
-            connection.close()
-
     def concurrent_insert(sender, instance, **kwargs):
         # Another request commits the same email between our check and our save.
         if instance.name == "Loser":
-            other = threading.Thread(target=insert_from_another_connection)
-            other.start()
+            other, outcome = run_in_thread(
+                lambda: Client.objects.create(name="Winner", email="race@example.com")
+            )
             other.join()
+            winner.extend(outcome)
 
     pre_save.connect(concurrent_insert, sender=Client, dispatch_uid="race")
     try:

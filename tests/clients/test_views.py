@@ -1,36 +1,38 @@
-"""The staff screens of the client lifecycle, through Django's test client."""
+"""The staff screens of the client lifecycle (clients.views), through Django's test
+client: Make Inactive and Re-Activate, the profile, the client list, add and
+edit, Invite to portal (docs/design.md, "Make Inactive", "Re-Activate" and
+"The staff screens")."""
 
 import re
-from datetime import timedelta
+from datetime import datetime
 
 import pytest
+from django.core import mail
 from django.test import Client as HttpClient
 from django.urls import reverse
 from django.utils import timezone
 
 from clients.models import Client, ClientStatusChange
-from scheduling.models import EventStatus, ScheduledEvent, Template
+from scheduling.models import ScheduledEvent, Template
 from tests import factories
+from tests.helpers import (
+    HTMX,
+    NEW_YORK,
+    client_with_a_full_profile,
+    client_with_a_schedule,
+    invite,
+    rendered,
+)
 
 pytestmark = pytest.mark.django_db
 
-HTMX = {"HX-Request": "true"}
 BOTH = {"delete_future_events": "on", "delete_templates": "on"}
 
 
 @pytest.fixture
-def jane():
-    client = factories.ClientFactory(name="Jane Cooper", email="jane@example.com")
-    pet = factories.PetFactory(client=client, name="Biscuit")
-    template = factories.TemplateFactory(client=client)
-    template.pets.add(pet)
-    now = timezone.now()
-    for days in range(1, 13):
-        factories.ScheduledEventFactory(client=client, starts_at=now + timedelta(days=days))
-    factories.ScheduledEventFactory(
-        client=client, starts_at=now - timedelta(days=2), status=EventStatus.COMPLETED
-    )
-    return client
+def jane(db):
+    """Jane Cooper with Biscuit, a template, 12 upcoming visits and a past one."""
+    return client_with_a_schedule(upcoming=12)
 
 
 def deactivate_url(client):
@@ -77,9 +79,7 @@ def test_make_inactive_page_without_javascript_is_a_full_page_with_the_same_form
 ):
     response = manager_client.get(deactivate_url(jane))
 
-    assert response.status_code == 200
-    assert "clients/deactivate.html" in [t.name for t in response.templates]
-    html = response.content.decode()
+    html = rendered(response, "clients/deactivate.html")
     assert "<html" in html
     assert "<dialog" not in html
     assert f'<form method="post" action="{deactivate_url(jane)}"' in html
@@ -267,8 +267,8 @@ def test_reactivating_an_active_client_changes_nothing_and_says_so(manager_clien
 def test_a_sitter_may_not_change_a_client_status(client, sitter, jane, url_for, method):
     client.force_login(sitter)
     if url_for is reactivate_url:
-        jane.is_active, jane.deactivated_at = False, timezone.now()
-        jane.save()
+        # Only Make Inactive writes the status; the arrangement does it by hand.
+        Client.objects.filter(pk=jane.pk).update(is_active=False, deactivated_at=timezone.now())
     before = snapshot(jane)
 
     response = getattr(client, method)(url_for(jane), BOTH)
@@ -396,9 +396,7 @@ def test_an_htmx_404_from_the_search_box_also_opens_a_dialog(manager_client):
 def test_profile_shows_details_sections_and_quick_actions(manager_client, jane):
     response = manager_client.get(jane.get_absolute_url())
 
-    assert response.status_code == 200
-    assert "clients/profile.html" in [t.name for t in response.templates]
-    html = response.content.decode()
+    html = rendered(response, "clients/profile.html")
     assert "<h1>Jane Cooper</h1>" in html
     assert "jane@example.com" in html
     assert '<span class="badge badge-active">Active</span>' in html
@@ -418,9 +416,10 @@ def test_profile_shows_details_sections_and_quick_actions(manager_client, jane):
 
 
 def test_profile_of_an_inactive_client_shows_since_when_and_offers_reactivate(manager_client):
-    client = factories.InactiveClientFactory(name="Gone Fishing")
-    client.deactivated_at = client.deactivated_at.replace(year=2026, month=3, day=14)
-    client.save()
+    # Afternoon in New York, so the date is Mar 14 there whatever the hour now.
+    client = factories.InactiveClientFactory(
+        name="Gone Fishing", deactivated_at=datetime(2026, 3, 14, 15, 0, tzinfo=NEW_YORK)
+    )
 
     html = manager_client.get(client.get_absolute_url()).content.decode()
 
@@ -438,28 +437,14 @@ def profile_queries(manager_client, client, django_assert_num_queries, expected)
 def test_profile_costs_the_same_number_of_queries_whatever_the_data_size(
     manager_client, office_manager, django_assert_num_queries, events, changes, templates, pets
 ):
-    client = factories.ClientFactory()
-    pets = factories.PetFactory.create_batch(pets, client=client)
-    service = factories.ServiceTypeFactory()
-    for template in factories.TemplateFactory.create_batch(
-        templates, client=client, service_type=service, sitter=office_manager
-    ):
-        template.pets.add(*pets)
-    now = timezone.now()
-    created = ScheduledEvent.objects.bulk_create(
-        ScheduledEvent(
-            client=client,
-            service_type=service,
-            sitter=office_manager,
-            starts_at=now + timedelta(hours=i + 1),
-            ends_at=now + timedelta(hours=i + 1, minutes=30),
-        )
-        for i in range(events)
+    client = client_with_a_full_profile(
+        visits=events,
+        templates=templates,
+        pets=pets,
+        history=changes,
+        sitter=office_manager,
+        actor=office_manager,
     )
-    ScheduledEvent.pets.through.objects.bulk_create(
-        ScheduledEvent.pets.through(event=event, pet=pet) for event in created for pet in pets
-    )
-    factories.ClientStatusChangeFactory.create_batch(changes, client=client, actor=office_manager)
     # session, user, client, pets, upcoming + their pets, upcoming count,
     # templates + their pets, history, history count, portal login, permissions (2).
     profile_queries(manager_client, client, django_assert_num_queries, 14)
@@ -659,3 +644,47 @@ def test_see_all_upcoming_and_history(manager_client, jane, office_manager):
     assert upcoming.count('<td data-label="Date" class="cell-lead">') == 12
     history = manager_client.get(reverse("clients:history", args=[jane.pk])).content.decode()
     assert history.count('<li class="history-deactivated">') == 12
+
+
+# Invite to portal (the link itself: tests/portal/test_auth.py) ----------------
+
+
+def test_an_inactive_client_cannot_be_invited_and_nothing_is_sent(
+    manager_client, django_capture_on_commit_callbacks
+):
+    client_ = factories.InactiveClientFactory(email="inactive@example.com")
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        response = invite(manager_client, client_)
+    assert callbacks == []
+    assert response.status_code == 302
+    assert mail.outbox == []
+    page = manager_client.get(client_.get_absolute_url()).content.decode()
+    assert "is inactive: re-activate them before inviting them." in page
+    assert not client_.logins.exists()
+
+
+def test_a_client_without_email_cannot_be_invited(manager_client):
+    client_ = factories.ClientFactory(email="")
+    invite(manager_client, client_)
+    assert mail.outbox == []
+    page = manager_client.get(client_.get_absolute_url()).content.decode()
+    assert "has no email address. Add one with Edit details, then invite." in page
+
+
+def test_a_sitter_cannot_invite(client, sitter):
+    client_ = factories.ClientFactory()
+    client.force_login(sitter)
+    assert invite(client, client_).status_code == 403
+    assert mail.outbox == []
+
+
+def test_invite_to_portal_is_offered_only_to_active_clients_without_a_login(manager_client, roles):
+    without = factories.ClientFactory()
+    with_login = factories.ClientLoginFactory().client
+    inactive = factories.InactiveClientFactory()
+    assert "Invite to portal" in manager_client.get(without.get_absolute_url()).content.decode()
+    for client_ in (with_login, inactive):
+        assert (
+            "Invite to portal"
+            not in manager_client.get(client_.get_absolute_url()).content.decode()
+        )

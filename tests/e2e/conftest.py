@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from tests import factories
+
 # The sync Playwright API runs an event loop in this thread; the ORM calls of
 # the tests themselves are still synchronous and safe.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -106,6 +108,23 @@ def phone_page(browser, request, live_server, roles):
 @pytest.fixture
 def page_without_js(browser, request, live_server, roles):
     return _new_page(browser, request, java_script_enabled=False)
+
+
+@pytest.fixture
+def sign_in(live_server, roles):
+    """Signs a new office manager in on a page, through the staff sign-in form:
+    ``sign_in(page)``, or ``sign_in(page, email=...)`` for a second one."""
+    from playwright.sync_api import expect
+
+    def sign_in(page, email="manager@example.com"):
+        factories.OfficeManagerFactory(email=email, first_name="Maria")
+        page.goto(f"{live_server.url}/signin/")
+        page.get_by_label("Email").fill(email)
+        page.get_by_label("Password").fill(factories.DEFAULT_PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+        expect(page.get_by_role("heading", name="Clients", level=1)).to_be_visible()
+
+    return sign_in
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)

@@ -22,13 +22,12 @@ def portal_sign_in(page, live_server, email, password=factories.DEFAULT_PASSWORD
     page.get_by_role("button", name="Sign in").click()
 
 
-def test_a_client_made_inactive_is_signed_out_at_the_next_click(new_page, live_server):
+def test_a_client_made_inactive_is_signed_out_at_the_next_click(new_page, live_server, sign_in):
     login = factories.ClientLoginFactory(
         email="pat@example.com", first_name="Pat", client__name="Pat Doe"
     )
     factories.PetFactory(client=login.client, name="Biscuit")
     factories.ServiceTypeFactory(name="30 min dog walk")
-    factories.OfficeManagerFactory(email="manager@example.com")
 
     # The client signs in and requests a service.
     client_page = new_page()
@@ -49,10 +48,7 @@ def test_a_client_made_inactive_is_signed_out_at_the_next_click(new_page, live_s
 
     # Staff make the client inactive, in another browser context.
     staff_page = new_page()
-    staff_page.goto(f"{live_server.url}/signin/")
-    staff_page.get_by_label("Email").fill("manager@example.com")
-    staff_page.get_by_label("Password").fill(factories.DEFAULT_PASSWORD)
-    staff_page.get_by_role("button", name="Sign in").click()
+    sign_in(staff_page)
     staff_page.goto(f"{live_server.url}/clients/{login.client.pk}/")
     staff_page.get_by_role("button", name="Quick Actions").click()
     staff_page.get_by_role("link", name="Make Inactive").click()

@@ -1,47 +1,38 @@
-"""Make Inactive and Re-Activate as a person does them, in Chromium."""
+"""Make Inactive and Re-Activate as a person does them, in Chromium
+(docs/design.md, "Make Inactive", "Re-Activate" and "The staff screens")."""
 
 import re
-from datetime import timedelta
 
 import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
 from clients.models import Client, ClientStatusChange
-from scheduling.models import EventStatus, ScheduledEvent, Template
+from scheduling.models import ScheduledEvent, Template
 from tests import factories
+from tests.helpers import client_with_a_schedule
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def jane():
+def jane(db):
     """A client with 3 upcoming services, a past one and a template."""
-    client = factories.ClientFactory(name="Jane Cooper", email="jane@example.com")
-    pet = factories.PetFactory(client=client, name="Biscuit")
-    template = factories.TemplateFactory(client=client)
-    template.pets.add(pet)
-    now = timezone.now()
-    for days in (1, 2, 3):
-        event = factories.ScheduledEventFactory(client=client, starts_at=now + timedelta(days=days))
-        event.pets.add(pet)
-    factories.ScheduledEventFactory(
-        client=client, starts_at=now - timedelta(days=3), status=EventStatus.COMPLETED
-    )
-    return client
+    return client_with_a_schedule(upcoming=3)
 
 
-def sign_in(page, live_server, email="manager@example.com"):
-    factories.OfficeManagerFactory(email=email)
-    page.goto(f"{live_server.url}/signin/")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(factories.DEFAULT_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("heading", name="Clients", level=1)).to_be_visible()
+def open_make_inactive(page, live_server, client):
+    """The client's profile, Quick Actions, Make Inactive: the dialog."""
+    page.goto(f"{live_server.url}/clients/{client.pk}/")
+    page.get_by_role("button", name="Quick Actions").click()
+    page.get_by_role("link", name="Make Inactive").click()
+    return page.get_by_role("dialog", name="Make Inactive")
 
 
-def test_office_manager_makes_a_client_inactive_and_reactivates_it(page, live_server, jane):
-    sign_in(page, live_server)
+def test_office_manager_makes_a_client_inactive_and_reactivates_it(
+    page, live_server, sign_in, jane
+):
+    sign_in(page)
     page.get_by_role("link", name="Jane Cooper").click()
     expect(page.get_by_role("heading", name="Jane Cooper", level=1)).to_be_visible()
     expect(page.get_by_text("Upcoming services 3")).to_be_visible()
@@ -96,12 +87,11 @@ def test_office_manager_makes_a_client_inactive_and_reactivates_it(page, live_se
     assert page.console_errors == []
 
 
-def test_escape_closes_the_dialog_and_returns_focus_to_quick_actions(page, live_server, jane):
-    sign_in(page, live_server)
-    page.goto(f"{live_server.url}/clients/{jane.pk}/")
-    page.get_by_role("button", name="Quick Actions").click()
-    page.get_by_role("link", name="Make Inactive").click()
-    dialog = page.get_by_role("dialog", name="Make Inactive")
+def test_escape_closes_the_dialog_and_returns_focus_to_quick_actions(
+    page, live_server, sign_in, jane
+):
+    sign_in(page)
+    dialog = open_make_inactive(page, live_server, jane)
     expect(dialog).to_be_visible()
 
     page.keyboard.press("Escape")
@@ -112,12 +102,9 @@ def test_escape_closes_the_dialog_and_returns_focus_to_quick_actions(page, live_
     assert jane.is_active
 
 
-def test_cancel_changes_nothing(page, live_server, jane):
-    sign_in(page, live_server)
-    page.goto(f"{live_server.url}/clients/{jane.pk}/")
-    page.get_by_role("button", name="Quick Actions").click()
-    page.get_by_role("link", name="Make Inactive").click()
-    dialog = page.get_by_role("dialog", name="Make Inactive")
+def test_cancel_changes_nothing(page, live_server, sign_in, jane):
+    sign_in(page)
+    dialog = open_make_inactive(page, live_server, jane)
     dialog.get_by_role("link", name="Cancel").click()
     expect(dialog).to_be_hidden()
     jane.refresh_from_db()
@@ -125,21 +112,18 @@ def test_cancel_changes_nothing(page, live_server, jane):
     assert ScheduledEvent.objects.upcoming(now=timezone.now()).filter(client=jane).count() == 3
 
 
-def test_keeping_services_when_the_box_is_unchecked(page, live_server, jane):
-    sign_in(page, live_server)
-    page.goto(f"{live_server.url}/clients/{jane.pk}/")
-    page.get_by_role("button", name="Quick Actions").click()
-    page.get_by_role("link", name="Make Inactive").click()
-    dialog = page.get_by_role("dialog", name="Make Inactive")
+def test_keeping_services_when_the_box_is_unchecked(page, live_server, sign_in, jane):
+    sign_in(page)
+    dialog = open_make_inactive(page, live_server, jane)
     dialog.get_by_role("checkbox", name="Delete all future scheduled services").uncheck()
     dialog.get_by_role("button", name="Make Inactive").click()
     expect(page.get_by_role("status")).to_contain_text("Made inactive. Removed 1 template.")
     expect(page.get_by_text("Upcoming services 3")).to_be_visible()
 
 
-def test_the_same_flow_works_without_javascript(page_without_js, live_server, jane):
+def test_the_same_flow_works_without_javascript(page_without_js, live_server, sign_in, jane):
     page = page_without_js
-    sign_in(page, live_server)
+    sign_in(page)
     page.goto(f"{live_server.url}/clients/{jane.pk}/")
     # Without JavaScript the Quick Actions menu is a plain list of links, and
     # there is no button that would do nothing.
@@ -168,12 +152,12 @@ def test_the_same_flow_works_without_javascript(page_without_js, live_server, ja
     assert Client.objects.get(pk=jane.pk).is_active
 
 
-def test_on_a_phone_the_pages_fit_and_the_dialog_is_usable(phone_page, live_server):
+def test_on_a_phone_the_pages_fit_and_the_dialog_is_usable(phone_page, live_server, sign_in):
     page = phone_page
     client = factories.ClientFactory(name="Phone Person")
     factories.TemplateFactory(client=client)
     factories.ScheduledEventFactory(client=client)
-    sign_in(page, live_server)
+    sign_in(page)
 
     for url in ("/clients/", f"/clients/{client.pk}/"):
         page.goto(f"{live_server.url}{url}")
@@ -190,9 +174,9 @@ def test_on_a_phone_the_pages_fit_and_the_dialog_is_usable(phone_page, live_serv
     expect(page.get_by_role("status")).to_contain_text("Made inactive.")
 
 
-def test_reactivate_dialog_is_keyboard_operable(page, live_server):
+def test_reactivate_dialog_is_keyboard_operable(page, live_server, sign_in):
     client = factories.InactiveClientFactory(name="Away Client")
-    sign_in(page, live_server)
+    sign_in(page)
     page.goto(f"{live_server.url}/clients/{client.pk}/")
     page.get_by_role("button", name="Quick Actions").focus()
     page.keyboard.press("Enter")
@@ -211,16 +195,15 @@ def test_reactivate_dialog_is_keyboard_operable(page, live_server):
 
 
 @pytest.mark.parametrize("debug", [False, True], ids=["debug-off", "debug-on"])
-def test_a_refused_confirmation_shows_why_in_a_dialog(page, live_server, jane, settings, debug):
+def test_a_refused_confirmation_shows_why_in_a_dialog(
+    page, live_server, sign_in, jane, settings, debug
+):
     """A CSRF failure (the form expired) comes back as a dialog that says what
     happened, also in DEBUG, where django-htmx's helper would otherwise replace
     the whole page with the response."""
     settings.DEBUG = debug
-    sign_in(page, live_server)
-    page.goto(f"{live_server.url}/clients/{jane.pk}/")
-    page.get_by_role("button", name="Quick Actions").click()
-    page.get_by_role("link", name="Make Inactive").click()
-    dialog = page.get_by_role("dialog", name="Make Inactive")
+    sign_in(page)
+    dialog = open_make_inactive(page, live_server, jane)
     expect(dialog).to_be_visible()
     page.context.clear_cookies(name="csrftoken")
 

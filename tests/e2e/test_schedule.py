@@ -16,15 +16,6 @@ from tests import factories
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def sign_in(page, live_server, email="manager@example.com"):
-    factories.OfficeManagerFactory(email=email, first_name="Maria")
-    page.goto(f"{live_server.url}/signin/")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(factories.DEFAULT_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("heading", name="Clients", level=1)).to_be_visible()
-
-
 @pytest.fixture
 def jane():
     """An active client with a pet, a past completed visit, a past visit still
@@ -67,10 +58,10 @@ def expected_visits(weekdays, at, *, weeks=4):
 
 
 def test_staff_add_a_template_apply_it_see_its_visits_then_make_inactive_removes_them(
-    page, live_server, jane, sam
+    page, live_server, sign_in, jane, sam
 ):
     factories.ServiceTypeFactory(name="30 min dog walk")
-    sign_in(page, live_server)
+    sign_in(page)
     page.get_by_role("link", name="Jane Cooper").click()
     expect(page.get_by_role("heading", name="Jane Cooper", level=1)).to_be_visible()
 
@@ -155,11 +146,11 @@ def test_staff_add_a_template_apply_it_see_its_visits_then_make_inactive_removes
     assert page.console_errors == []
 
 
-def test_add_a_visit_without_javascript(page_without_js, live_server, jane, sam):
+def test_add_a_visit_without_javascript(page_without_js, live_server, sign_in, jane, sam):
     page = page_without_js
     factories.ServiceTypeFactory(name="30 min dog walk")
     factories.InactiveClientFactory(name="Old Timer")
-    sign_in(page, live_server)
+    sign_in(page)
     page.goto(f"{live_server.url}/schedule/visits/add/")
 
     picker = page.get_by_label("Client")
@@ -188,10 +179,10 @@ def test_add_a_visit_without_javascript(page_without_js, live_server, jane, sam)
 
 
 def test_the_week_is_seven_columns_on_a_laptop_and_stacked_days_on_a_phone(
-    new_page, live_server, jane
+    new_page, live_server, sign_in, jane
 ):
     laptop = new_page()
-    sign_in(laptop, live_server)
+    sign_in(laptop)
     laptop.goto(f"{live_server.url}/schedule/week/")
     days = laptop.locator(".week-day")
     expect(days).to_have_count(7)
@@ -201,7 +192,7 @@ def test_the_week_is_seven_columns_on_a_laptop_and_stacked_days_on_a_phone(
     assert boxes[-1]["x"] + boxes[-1]["width"] <= 1280  # no sideways scrolling
 
     phone = new_page(viewport={"width": 390, "height": 844}, is_mobile=True)
-    sign_in(phone, live_server, email="phone@example.com")
+    sign_in(phone, email="phone@example.com")
     phone.goto(f"{live_server.url}/schedule/week/")
     days = phone.locator(".week-day")
     boxes = [days.nth(n).bounding_box() for n in range(7)]
@@ -210,9 +201,11 @@ def test_the_week_is_seven_columns_on_a_laptop_and_stacked_days_on_a_phone(
     assert phone.evaluate("document.documentElement.scrollWidth") <= 390
 
 
-def test_closing_a_visit_dialog_returns_focus_to_the_button_that_opened_it(page, live_server, jane):
+def test_closing_a_visit_dialog_returns_focus_to_the_button_that_opened_it(
+    page, live_server, sign_in, jane
+):
     visit = factories.ScheduledEventFactory(client=jane)
-    sign_in(page, live_server)
+    sign_in(page)
     page.goto(f"{live_server.url}/schedule/visits/{visit.pk}/")
     opener = page.get_by_role("link", name="Cancel visit")
     opener.click()

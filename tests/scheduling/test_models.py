@@ -25,16 +25,13 @@ from tests.factories import (
     TemplateFactory,
     UserFactory,
 )
+from tests.helpers import db_row
 
 pytestmark = pytest.mark.django_db
 
 
 def refused():
     return pytest.raises(IntegrityError)
-
-
-def db_row(obj) -> dict:
-    return type(obj)._default_manager.filter(pk=obj.pk).values().get()
 
 
 def raw_delete(table: str, pk: int) -> None:

@@ -1,6 +1,7 @@
-"""When a template's visits fall: its weekdays and dates, idempotent application,
-and daylight saving in the business's time zone (a time that doesn't exist
-moves forward, one that exists twice takes the first, durations are real)."""
+"""When a template's visits fall (docs/design.md, "Scheduling"): its weekdays
+and dates, idempotent application, and daylight saving in the business's time
+zone (a time that doesn't exist moves forward, one that exists twice takes the
+first, durations are real)."""
 
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -11,9 +12,10 @@ from scheduling.models import EventStatus, ScheduledEvent
 from scheduling.recurrence import end_after, local_start, occurrence_dates
 from scheduling.services.templates import apply_template, create_template
 from scheduling.services.visits import cancel_event, update_event
-from tests.factories import ClientFactory, PetFactory, ServiceTypeFactory
+from tests.factories import PetFactory, ServiceTypeFactory
+from tests.helpers import NEW_YORK
+from tests.scheduling.helpers import FRI, MON, SAT, THU, TUE, WED
 
-NEW_YORK = ZoneInfo("America/New_York")
 LONDON = ZoneInfo("Europe/London")
 
 # 2027's daylight-saving changes.
@@ -21,8 +23,6 @@ NY_SPRING_FORWARD = date(2027, 3, 14)  # 02:00 EST -> 03:00 EDT
 NY_FALL_BACK = date(2027, 11, 7)  # 02:00 EDT -> 01:00 EST
 LONDON_SPRING_FORWARD = date(2027, 3, 28)  # 01:00 GMT -> 02:00 BST
 LONDON_FALL_BACK = date(2027, 10, 31)  # 02:00 BST -> 01:00 GMT
-
-MON, TUE, WED, THU, FRI, SAT, SUN = range(7)
 
 
 def utc(*args) -> datetime:
@@ -208,23 +208,8 @@ def test_end_after_needs_an_aware_start():
 
 
 @pytest.fixture
-def business_in_new_york(settings):
-    settings.TIME_ZONE = "America/New_York"
-
-
-@pytest.fixture
-def jordan(db):
-    return ClientFactory(name="Jordan Reyes")
-
-
-@pytest.fixture
 def biscuit(jordan):
     return PetFactory(client=jordan, name="Biscuit")
-
-
-@pytest.fixture
-def walk(db):
-    return ServiceTypeFactory(name="30 min dog walk", duration=timedelta(minutes=30))
 
 
 def make_template(client, pet, service, *, actor, **fields):

@@ -1,19 +1,22 @@
-"""request_visit: a client asks for a visit; staff confirm it later."""
+"""request_visit (scheduling.services.visits): a client asks for a visit within
+the opening hours, staff confirm it later (docs/design.md, "Scheduling" and
+"The client portal"). Every refusal writes nothing; the client row lock makes
+a request and Make Inactive race-safe (PostgreSQL)."""
 
-import threading
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
+from functools import partial
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured, ValidationError
-from django.db import connection, transaction
+from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
 
 from clients.models import Client, ClientInactive
 from clients.services import Deactivation, deactivate_client
 from scheduling.models import EventPet, EventStatus, ScheduledEvent
 from scheduling.services.visits import request_visit
+from tests import helpers
 from tests.factories import (
     ClientFactory,
     InactiveClientFactory,
@@ -21,42 +24,12 @@ from tests.factories import (
     PetFactory,
     ServiceTypeFactory,
 )
+from tests.helpers import days_ahead, race, refusal_codes, run_while_held
+from tests.scheduling.helpers import DAY, NOW
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("business_in_new_york")]
 
-NEW_YORK = ZoneInfo("America/New_York")
-# Fixed "now" and days, so the tests don't depend on the clock or on DST.
-NOW = datetime(2031, 6, 2, 12, 0, tzinfo=NEW_YORK)
-DAY = date(2031, 6, 10)
-
-
-def at(hour: int, minute: int = 0, *, day: date = DAY, tz=NEW_YORK) -> datetime:
-    return datetime.combine(day, time(hour, minute), tzinfo=tz)
-
-
-@pytest.fixture(autouse=True)
-def business_hours(settings):
-    settings.TIME_ZONE = "America/New_York"
-    settings.BUSINESS_OPENING_HOURS = "07:00-20:00"
-
-
-@pytest.fixture
-def jordan():
-    return ClientFactory(name="Jordan Reyes")
-
-
-@pytest.fixture
-def pets(jordan):
-    return [PetFactory(client=jordan, name="Biscuit"), PetFactory(client=jordan, name="Mochi")]
-
-
-@pytest.fixture
-def walk():
-    return ServiceTypeFactory(name="30 min dog walk", duration=timedelta(minutes=30))
-
-
-def refusal_codes(error: ValidationError) -> dict[str, list[str]]:
-    return {field: [e.code for e in errors] for field, errors in error.error_dict.items()}
+at = partial(helpers.at, day=DAY)
 
 
 def test_request_visit_creates_a_requested_visit_without_sitter_for_the_pets(jordan, pets, walk):
@@ -266,28 +239,7 @@ def test_inactive_wins_over_bad_input(walk):
         request_visit(client, service_type=walk, pets=[], starts_at=NOW, now=NOW)
 
 
-# --- The row lock (PostgreSQL: SQLite has no row locks) ------------------------------
-
-
-def _in_thread(target) -> tuple[threading.Thread, list]:
-    outcome: list = []
-
-    def run():
-        try:
-            outcome.append(target())
-        except Exception as exc:  # collected, asserted by the test
-            outcome.append(exc)
-        finally:
-            connection.close()
-
-    thread = threading.Thread(target=run)
-    thread.start()
-    return thread, outcome
-
-
-def _future_start() -> datetime:
-    """Tomorrow at 10:00 in the business's time zone (the service reads the clock)."""
-    return datetime.combine(timezone.localdate() + timedelta(days=1), time(10), tzinfo=NEW_YORK)
+# --- The row lock (PostgreSQL: SQLite has no row locks) -----------------------------
 
 
 @pytest.mark.postgres
@@ -305,28 +257,17 @@ def test_request_visit_locks_the_client_row_for_update(jordan, pets, walk):
 @pytest.mark.django_db(transaction=True)
 def test_a_request_made_while_make_inactive_holds_the_lock_is_refused(roles, jordan, pets, walk):
     actor = OfficeManagerFactory()
-    locked, release = threading.Event(), threading.Event()
 
-    def make_inactive_and_wait():
-        with transaction.atomic():
-            result = deactivate_client(jordan, actor=actor)
-            locked.set()
-            release.wait(timeout=10)
-        return result
-
-    deactivation, deactivated = _in_thread(make_inactive_and_wait)
-    assert locked.wait(timeout=10)
-    request, requested = _in_thread(
-        lambda: request_visit(jordan, service_type=walk, pets=pets, starts_at=_future_start())
+    deactivated, requested, waited = run_while_held(
+        lambda: deactivate_client(jordan, actor=actor),
+        lambda: request_visit(
+            jordan, service_type=walk, pets=pets, starts_at=days_ahead(1, time(10))
+        ),
     )
-    request.join(timeout=0.5)
-    assert request.is_alive(), "request_visit did not wait for the jordan's row lock"
-    release.set()
-    deactivation.join(timeout=10)
-    request.join(timeout=10)
 
-    assert isinstance(deactivated[0], Deactivation)
-    assert isinstance(requested[0], ClientInactive), requested
+    assert waited, "request_visit did not wait for the jordan's row lock"
+    assert isinstance(deactivated, Deactivation)
+    assert isinstance(requested, ClientInactive), requested
     assert not ScheduledEvent.objects.filter(client=jordan).exists()
 
 
@@ -334,29 +275,18 @@ def test_a_request_made_while_make_inactive_holds_the_lock_is_refused(roles, jor
 @pytest.mark.django_db(transaction=True)
 def test_a_request_committed_first_is_removed_by_make_inactive(roles, jordan, pets, walk):
     actor = OfficeManagerFactory()
-    locked, release = threading.Event(), threading.Event()
 
-    def request_and_wait():
-        with transaction.atomic():
-            event = request_visit(jordan, service_type=walk, pets=pets, starts_at=_future_start())
-            locked.set()
-            release.wait(timeout=10)
-        return event
-
-    request, requested = _in_thread(request_and_wait)
-    assert locked.wait(timeout=10)
-    deactivation, deactivated = _in_thread(
-        lambda: deactivate_client(Client.objects.get(pk=jordan.pk), actor=actor)
+    requested, deactivated, waited = run_while_held(
+        lambda: request_visit(
+            jordan, service_type=walk, pets=pets, starts_at=days_ahead(1, time(10))
+        ),
+        lambda: deactivate_client(Client.objects.get(pk=jordan.pk), actor=actor),
     )
-    deactivation.join(timeout=0.5)
-    assert deactivation.is_alive(), "Make Inactive did not wait for the jordan's row lock"
-    release.set()
-    request.join(timeout=10)
-    deactivation.join(timeout=10)
 
-    assert isinstance(requested[0], ScheduledEvent), requested
-    assert isinstance(deactivated[0], Deactivation), deactivated
-    assert deactivated[0].events_removed == 1
+    assert waited, "Make Inactive did not wait for the jordan's row lock"
+    assert isinstance(requested, ScheduledEvent), requested
+    assert isinstance(deactivated, Deactivation), deactivated
+    assert deactivated.events_removed == 1
     assert not ScheduledEvent.objects.filter(client=jordan).exists()
 
 
@@ -367,28 +297,23 @@ def test_racing_request_and_make_inactive_never_leave_a_request_for_an_inactive_
     for _ in range(8):
         client = ClientFactory()
         pet = PetFactory(client=client)
-        barrier = threading.Barrier(2)
 
-        def make_inactive(client=client, barrier=barrier):
-            barrier.wait(timeout=10)
-            return deactivate_client(client, actor=actor)
-
-        def ask(client=client, pet=pet, barrier=barrier):
-            barrier.wait(timeout=10)
-            return request_visit(client, service_type=walk, pets=[pet], starts_at=_future_start())
-
-        (deactivation, deactivated), (request, requested) = (
-            _in_thread(make_inactive),
-            _in_thread(ask),
+        deactivated, requested = race(
+            partial(deactivate_client, client, actor=actor),
+            partial(
+                request_visit,
+                client,
+                service_type=walk,
+                pets=[pet],
+                starts_at=days_ahead(1, time(10)),
+            ),
         )
-        deactivation.join(timeout=20)
-        request.join(timeout=20)
 
-        assert isinstance(deactivated[0], Deactivation), deactivated
-        if isinstance(requested[0], ScheduledEvent):
+        assert isinstance(deactivated, Deactivation), deactivated
+        if isinstance(requested, ScheduledEvent):
             # It came first: Make Inactive removed it.
-            assert deactivated[0].events_removed == 1
+            assert deactivated.events_removed == 1
         else:
-            assert isinstance(requested[0], ClientInactive), requested
-            assert deactivated[0].events_removed == 0
+            assert isinstance(requested, ClientInactive), requested
+            assert deactivated.events_removed == 0
         assert not ScheduledEvent.objects.filter(client=client).exists()

@@ -1,10 +1,11 @@
-"""Staff scheduling services: visits, their transitions, templates and their
-application; every refusal (inactive client included) writes nothing; the
-client row lock makes scheduling and Make Inactive race-safe (PostgreSQL)."""
+"""The staff's visit services (scheduling.services.visits): schedule_event,
+update_event, cancel, complete, confirm and decline, and the sitter's overlaps
+(docs/design.md, "Scheduling" and "Scheduling for an inactive client"). Every
+refusal, an inactive client's included, writes nothing; the client row lock
+makes scheduling and Make Inactive race-safe (PostgreSQL)."""
 
-import threading
-from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import UTC, datetime, time, timedelta
+from functools import partial
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -15,15 +16,8 @@ from django.utils import timezone
 from clients.models import Client, ClientInactive
 from clients.services import Deactivation, deactivate_client
 from petcare import policy
-from scheduling.models import EventPet, EventStatus, ScheduledEvent, Template, TemplatePet
-from scheduling.services.templates import (
-    MAX_APPLY_DAYS,
-    TemplateApplication,
-    apply_template,
-    create_template,
-    delete_template,
-    update_template,
-)
+from scheduling.models import EventPet, EventStatus, ScheduledEvent
+from scheduling.services.templates import apply_template, create_template
 from scheduling.services.visits import (
     InvalidTransition,
     SitterOverlap,
@@ -31,9 +25,9 @@ from scheduling.services.visits import (
     complete_event,
     confirm_request,
     decline_request,
-    schedule_event,
     update_event,
 )
+from tests import helpers
 from tests.factories import (
     ClientFactory,
     ClientLoginFactory,
@@ -44,54 +38,20 @@ from tests.factories import (
     SitterFactory,
     UserFactory,
 )
+from tests.helpers import NEW_YORK, days_ahead, race, refusal_codes, run_while_held
+from tests.scheduling.helpers import (
+    DAY,
+    INACTIVE_MESSAGE,
+    NOW,
+    TUE,
+    db_state,
+    schedule,
+    template_fields,
+)
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("business_in_new_york")]
 
-NEW_YORK = ZoneInfo("America/New_York")
-# A fixed day in June (no DST change near), well in the future.
-DAY = date(2031, 6, 10)  # a Tuesday
-NOW = datetime(2031, 6, 2, 12, 0, tzinfo=NEW_YORK)  # the Monday of the week before
-INACTIVE_MESSAGE = "Jordan Reyes is inactive. Re-Activate the client to schedule services."
-MON, TUE, WED, THU, FRI, SAT, SUN = range(7)
-
-
-def at(hour: int, minute: int = 0, *, day: date = DAY) -> datetime:
-    return datetime.combine(day, time(hour, minute), tzinfo=NEW_YORK)
-
-
-@pytest.fixture(autouse=True)
-def business_in_new_york(settings):
-    settings.TIME_ZONE = "America/New_York"
-
-
-@pytest.fixture
-def jordan():
-    return ClientFactory(name="Jordan Reyes")
-
-
-@pytest.fixture
-def pets(jordan):
-    return [PetFactory(client=jordan, name="Biscuit"), PetFactory(client=jordan, name="Mochi")]
-
-
-@pytest.fixture
-def walk():
-    return ServiceTypeFactory(name="30 min dog walk", duration=timedelta(minutes=30))
-
-
-@pytest.fixture
-def staff(office_manager):
-    """Who acts: an office manager."""
-    return office_manager
-
-
-def refusal_codes(error: ValidationError) -> dict[str, list[str]]:
-    return {field: [e.code for e in errors] for field, errors in error.error_dict.items()}
-
-
-def schedule(client, pets, service, *, actor, **kwargs) -> ScheduledEvent:
-    values = {"starts_at": at(9)} | kwargs
-    return schedule_event(client=client, service_type=service, pets=pets, actor=actor, **values)
+at = partial(helpers.at, day=DAY)
 
 
 def make_inactive_keeping_visits(client, *, actor) -> None:
@@ -99,24 +59,14 @@ def make_inactive_keeping_visits(client, *, actor) -> None:
     deactivate_client(client, actor=actor, delete_future_events=False, delete_templates=False)
 
 
-def db_state() -> dict[str, list]:
-    """Everything the schedule services write, to compare before and after a refusal."""
-    return {
-        "events": list(ScheduledEvent.objects.order_by("pk").values()),
-        "event_pets": list(EventPet.objects.order_by("pk").values()),
-        "templates": list(Template.objects.order_by("pk").values()),
-        "template_pets": list(TemplatePet.objects.order_by("pk").values()),
-    }
-
-
-# --- ClientInactive -------------------------------------------------------------------
+# --- ClientInactive ----------------------------------------------------------------
 
 
 def test_client_inactive_says_who_and_what_to_do(jordan):
     assert str(ClientInactive(jordan)) == INACTIVE_MESSAGE
 
 
-# --- schedule_event ---------------------------------------------------------------
+# --- schedule_event ----------------------------------------------------------------
 
 
 def test_schedule_event_puts_a_scheduled_visit_for_the_clients_pets_on_the_schedule(
@@ -543,9 +493,12 @@ def test_update_event_refuses_a_move_onto_the_sitters_other_visit(
     assert event.starts_at == at(9)
 
 
-# --- transitions ---------------------------------------------------------------------
+# --- transitions -------------------------------------------------------------------
+
 
 S = EventStatus
+
+
 TRANSITIONS = {
     # (action, from status): the status after, or the refusal's message.
     (cancel_event, S.REQUESTED): S.CANCELED,
@@ -665,7 +618,7 @@ def test_confirming_an_inactive_clients_kept_request_is_refused(jordan, staff, s
     assert (request.status, request.sitter) == (S.REQUESTED, None)
 
 
-# --- confirm_request -----------------------------------------------------------------
+# --- confirm_request ---------------------------------------------------------------
 
 
 def test_confirm_request_schedules_it_with_the_sitter(jordan, staff, sitter):
@@ -708,383 +661,7 @@ def test_confirm_request_refuses_an_overlap_unless_allowed(jordan, pets, walk, s
     assert (confirmed.status, confirmed.sitter) == (S.SCHEDULED, sitter)
 
 
-# --- templates -------------------------------------------------------------------------
-
-
-def template_fields(pets, service, **changes) -> dict:
-    return {
-        "service_type": service,
-        "pets": pets,
-        "weekdays": [FRI, MON, WED],
-        "time_of_day": time(9, 30),
-        "first_date": DAY,
-        "last_date": None,
-    } | changes
-
-
-def test_create_template_saves_the_recurring_schedule_without_creating_visits(
-    jordan, pets, walk, sitter, staff
-):
-    template = create_template(
-        client=jordan, sitter=sitter, actor=staff, **template_fields(pets, walk)
-    )
-
-    template.refresh_from_db()
-    assert template.client == jordan
-    assert (template.service_type, template.sitter) == (walk, sitter)
-    assert template.weekdays == [MON, WED, FRI]
-    assert (template.time_of_day, template.first_date, template.last_date) == (
-        time(9, 30),
-        DAY,
-        None,
-    )
-    assert sorted(p.name for p in template.pets.all()) == ["Biscuit", "Mochi"]
-    assert not ScheduledEvent.objects.exists()
-
-
-@pytest.mark.parametrize(
-    "changes,field,message",
-    [
-        ({"weekdays": []}, "weekdays", "Choose at least one day of the week."),
-        ({"weekdays": [7]}, "weekdays", "Choose at least one day of the week."),
-        ({"weekdays": ["mon"]}, "weekdays", "Choose at least one day of the week."),
-        (
-            {"last_date": DAY - timedelta(days=1)},
-            "last_date",
-            "The last date cannot be before the first date.",
-        ),
-        ({"pets": []}, "pets", "Choose at least one pet."),
-        ({"time_of_day": None}, "time_of_day", "This field cannot be null."),
-    ],
-    ids=["no-weekday", "weekday-7", "weekday-text", "last-before-first", "no-pets", "no-time"],
-)
-def test_create_template_refuses_bad_input_and_writes_nothing(
-    jordan, pets, walk, staff, changes, field, message
-):
-    with pytest.raises(ValidationError) as refused:
-        create_template(client=jordan, actor=staff, **(template_fields(pets, walk) | changes))
-
-    assert refused.value.message_dict == {field: [message]}
-    assert not Template.objects.exists()
-    assert not TemplatePet.objects.exists()
-
-
-def test_create_template_refuses_another_clients_pet_an_archived_service_and_a_non_staff_sitter(
-    jordan, pets, staff
-):
-    taxi = ServiceTypeFactory(name="Pet taxi", is_active=False)
-
-    with pytest.raises(ValidationError) as refused:
-        create_template(
-            client=jordan,
-            sitter=ClientLoginFactory(),
-            actor=staff,
-            **template_fields([pets[0], PetFactory(client=ClientFactory())], taxi),
-        )
-
-    assert refusal_codes(refused.value) == {
-        "service_type": ["archived"],
-        "sitter": ["not_staff"],
-        "pets": ["not_own_pet"],
-    }
-    assert not Template.objects.exists()
-
-
-def test_create_template_refuses_an_inactive_client_with_the_message(jordan, pets, walk, staff):
-    deactivate_client(jordan, actor=staff)
-
-    with pytest.raises(ClientInactive) as refused:
-        create_template(client=jordan, actor=staff, **template_fields(pets, walk))
-
-    assert str(refused.value) == INACTIVE_MESSAGE
-    assert not Template.objects.exists()
-
-
-@pytest.fixture
-def template(jordan, pets, walk, staff):
-    return create_template(client=jordan, actor=staff, **template_fields(pets, walk))
-
-
-def test_update_template_changes_it_and_leaves_its_visits_alone(
-    template, pets, walk, sitter, staff
-):
-    made = apply_template(
-        template, start_date=DAY, end_date=DAY + timedelta(days=6), actor=staff, now=NOW
-    )
-    visits_before = list(ScheduledEvent.objects.order_by("pk").values())
-    hour = ServiceTypeFactory(name="60 min dog walk", duration=timedelta(hours=1))
-
-    updated = update_template(
-        template,
-        actor=staff,
-        sitter=sitter,
-        **template_fields(
-            pets[1:], hour, weekdays=[SAT], time_of_day=time(15), last_date=DAY + timedelta(30)
-        ),
-    )
-
-    assert made.created == 3
-    updated.refresh_from_db()
-    assert (updated.service_type, updated.sitter, updated.weekdays) == (hour, sitter, [SAT])
-    assert (updated.time_of_day, updated.last_date) == (time(15), DAY + timedelta(30))
-    assert list(updated.pets.all()) == [pets[1]]
-    assert list(ScheduledEvent.objects.order_by("pk").values()) == visits_before
-
-
-def test_update_template_refuses_bad_input_and_changes_nothing(template, pets, walk, staff):
-    before = db_state()
-
-    with pytest.raises(ValidationError) as refused:
-        update_template(template, actor=staff, **template_fields(pets, walk, weekdays=[]))
-
-    assert refused.value.message_dict == {"weekdays": ["Choose at least one day of the week."]}
-    assert db_state() == before
-
-
-def test_update_template_refuses_an_inactive_client_with_the_message(
-    template, jordan, pets, walk, staff
-):
-    deactivate_client(jordan, actor=staff, delete_templates=False)
-    before = db_state()
-
-    with pytest.raises(ClientInactive) as refused:
-        update_template(template, actor=staff, **template_fields(pets, walk, weekdays=[SUN]))
-
-    assert str(refused.value) == INACTIVE_MESSAGE
-    assert db_state() == before
-
-
-def test_update_template_refuses_a_removed_template(template, pets, walk, staff):
-    Template.objects.filter(pk=template.pk).delete()
-
-    with pytest.raises(ValidationError, match="no longer exists"):
-        update_template(template, actor=staff, **template_fields(pets, walk))
-
-    assert not Template.objects.exists()
-
-
-def test_delete_template_keeps_its_visits_and_empties_their_link(
-    template, staff, django_assert_num_queries
-):
-    made = apply_template(
-        template, start_date=DAY, end_date=DAY + timedelta(days=13), actor=staff, now=NOW
-    )
-    visits = ScheduledEvent.objects.filter(pk__in=[e.pk for e in made.events])
-    before = list(visits.order_by("pk").values_list("starts_at", "status", "occurrence_date"))
-
-    # The client lock and one DELETE (plus the test's savepoint).
-    with django_assert_num_queries(4):
-        assert delete_template(template, actor=staff) is None
-
-    assert not Template.objects.exists()
-    assert not TemplatePet.objects.exists()
-    assert visits.count() == made.created == 6
-    assert not visits.filter(template__isnull=False).exists()
-    assert (
-        list(visits.order_by("pk").values_list("starts_at", "status", "occurrence_date")) == before
-    )
-
-
-def test_delete_template_is_allowed_for_an_inactive_client(template, jordan, staff):
-    deactivate_client(jordan, actor=staff, delete_templates=False)
-
-    delete_template(template, actor=staff)
-
-    assert not Template.objects.exists()
-
-
-# --- apply_template -------------------------------------------------------------------
-
-
-def test_apply_template_returns_what_it_created(template, pets, staff):
-    result = apply_template(
-        template, start_date=DAY, end_date=DAY + timedelta(days=6), actor=staff, now=NOW
-    )
-
-    assert isinstance(result, TemplateApplication)
-    assert (result.start_date, result.end_date) == (DAY, DAY + timedelta(days=6))
-    assert (result.created, result.skipped, result.overlapping) == (3, 0, [])
-    assert [e.occurrence_date for e in result.events] == [
-        date(2031, 6, 11),
-        date(2031, 6, 13),
-        date(2031, 6, 16),
-    ]
-    assert set(EventPet.objects.values_list("event", "pet")) == {
-        (e.pk, p.pk) for e in result.events for p in pets
-    }
-
-
-def test_apply_template_refuses_an_inactive_client_with_the_message(template, jordan, staff):
-    deactivate_client(jordan, actor=staff, delete_templates=False)
-
-    with pytest.raises(ClientInactive) as refused:
-        apply_template(template, start_date=DAY, end_date=DAY + timedelta(27), actor=staff, now=NOW)
-
-    assert str(refused.value) == INACTIVE_MESSAGE
-    assert not ScheduledEvent.objects.exists()
-
-
-@pytest.mark.parametrize(
-    "days,message",
-    [
-        (-1, "The end date cannot be before the start date."),
-        (MAX_APPLY_DAYS, f"Apply a template over at most {MAX_APPLY_DAYS} days at a time."),
-    ],
-    ids=["end-before-start", "over-366-days"],
-)
-def test_apply_template_refuses_a_bad_range(template, staff, days, message):
-    with pytest.raises(ValidationError) as refused:
-        apply_template(
-            template, start_date=DAY, end_date=DAY + timedelta(days), actor=staff, now=NOW
-        )
-
-    assert refused.value.message_dict == {"end_date": [message]}
-    assert not ScheduledEvent.objects.exists()
-
-
-def test_apply_template_takes_366_days(template, staff):
-    result = apply_template(
-        template,
-        start_date=DAY,
-        end_date=DAY + timedelta(MAX_APPLY_DAYS - 1),
-        actor=staff,
-        now=NOW,
-    )
-
-    assert result.created == 157
-
-
-def test_apply_template_refuses_an_archived_service(template, walk, staff):
-    walk.is_active = False
-    walk.save()
-
-    with pytest.raises(ValidationError, match="30 min dog walk is archived"):
-        apply_template(template, start_date=DAY, end_date=DAY + timedelta(6), actor=staff, now=NOW)
-
-    assert not ScheduledEvent.objects.exists()
-
-
-def test_apply_template_refuses_a_template_without_pets(template, staff):
-    TemplatePet.objects.filter(template=template).delete()
-
-    with pytest.raises(ValidationError, match="no pets"):
-        apply_template(template, start_date=DAY, end_date=DAY + timedelta(6), actor=staff, now=NOW)
-
-    assert not ScheduledEvent.objects.exists()
-
-
-def test_apply_template_creates_only_visits_still_to_come(jordan, pets, walk, staff):
-    """Past dates of the range are history, not plans; today's visit only if
-    its time hasn't come yet."""
-    daily = {"weekdays": list(range(7)), "first_date": DAY - timedelta(days=30)}
-    early = create_template(
-        client=jordan, actor=staff, **template_fields(pets, walk, time_of_day=time(8), **daily)
-    )
-    late = create_template(
-        client=jordan, actor=staff, **template_fields(pets, walk, time_of_day=time(16), **daily)
-    )
-    now = at(12)  # noon on DAY
-    week = {"start_date": DAY - timedelta(days=3), "end_date": DAY + timedelta(days=3)}
-
-    early_visits = apply_template(early, actor=staff, now=now, **week).events
-    late_visits = apply_template(late, actor=staff, now=now, **week).events
-
-    assert [e.occurrence_date for e in early_visits] == [DAY + timedelta(d) for d in (1, 2, 3)]
-    assert [e.occurrence_date for e in late_visits] == [DAY + timedelta(d) for d in (0, 1, 2, 3)]
-
-
-def test_apply_template_uses_the_template_as_saved_not_a_stale_copy(template, pets, walk, staff):
-    stale = Template.objects.get(pk=template.pk)
-    update_template(template, actor=staff, **template_fields(pets, walk, weekdays=[SUN]))
-
-    result = apply_template(
-        stale, start_date=DAY, end_date=DAY + timedelta(6), actor=staff, now=NOW
-    )
-
-    assert [e.occurrence_date.weekday() for e in result.events] == [SUN]
-
-
-def test_apply_template_reports_the_visits_that_overlap_the_sitters_others(
-    jordan, pets, walk, sitter, staff
-):
-    template = create_template(
-        client=jordan,
-        sitter=sitter,
-        actor=staff,
-        **template_fields(pets, walk, weekdays=[TUE, WED], time_of_day=time(9)),
-    )
-    other = ClientFactory()
-    busy = schedule(
-        other, [PetFactory(client=other)], walk, actor=staff, sitter=sitter, starts_at=at(9, 15)
-    )
-    # An overnight stay from the evening before that ends after 9:15 the next day.
-    overnight = ServiceTypeFactory(name="Overnight stay", duration=timedelta(hours=15))
-    schedule(
-        other,
-        [PetFactory(client=other)],
-        overnight,
-        actor=staff,
-        sitter=sitter,
-        starts_at=at(19, day=DAY),
-    )
-
-    result = apply_template(
-        template, start_date=DAY, end_date=DAY + timedelta(1), actor=staff, now=NOW
-    )
-
-    assert result.created == 2
-    assert [e.occurrence_date for e in result.overlapping] == [DAY, DAY + timedelta(1)]
-    assert busy.pk not in {e.pk for e in result.events}
-
-
-@pytest.mark.parametrize("weeks", [4, 26])
-def test_apply_template_runs_the_same_queries_for_4_or_26_weeks(
-    jordan, pets, walk, sitter, staff, weeks, django_assert_num_queries
-):
-    template = create_template(
-        client=jordan, sitter=sitter, actor=staff, **template_fields(pets, walk)
-    )
-
-    # savepoint, client lock, template, its pets, taken dates, INSERT visits,
-    # INSERT their pets, the sitter's other visits, release.
-    with django_assert_num_queries(9):
-        result = apply_template(
-            template,
-            start_date=DAY,
-            end_date=DAY + timedelta(weeks=weeks) - timedelta(1),
-            actor=staff,
-            now=NOW,
-        )
-
-    assert result.created == 3 * weeks
-    assert EventPet.objects.count() == 2 * 3 * weeks
-
-
-# --- The client row lock (PostgreSQL: SQLite has no row locks) ------------------------
-
-
-def _in_thread(target) -> tuple[threading.Thread, list]:
-    outcome: list = []
-
-    def run():
-        try:
-            outcome.append(target())
-        except Exception as exc:  # collected, asserted by the test
-            outcome.append(exc)
-        finally:
-            connection.close()
-
-    thread = threading.Thread(target=run)
-    thread.start()
-    return thread, outcome
-
-
-def _tomorrow_at(hour: int) -> datetime:
-    return datetime.combine(timezone.localdate() + timedelta(days=1), time(hour), tzinfo=NEW_YORK)
-
-
-def _open_future_visits(client) -> int:
-    return ScheduledEvent.objects.upcoming(now=timezone.now()).for_client(client).count()
+# --- The client row lock (PostgreSQL: SQLite has no row locks) ---------------------
 
 
 @pytest.mark.postgres
@@ -1125,127 +702,43 @@ def test_racing_schedule_event_and_make_inactive_never_leave_a_visit_for_an_inac
     for _ in range(10):
         client = ClientFactory(name="Jordan Reyes")
         pet = PetFactory(client=client)
-        barrier = threading.Barrier(2)
 
-        def make_inactive(client=client, barrier=barrier):
-            barrier.wait(timeout=10)
-            return deactivate_client(client, actor=actor, delete_future_events=True)
+        deactivated, booked = race(
+            partial(deactivate_client, client, actor=actor, delete_future_events=True),
+            partial(schedule, client, [pet], walk, actor=actor, starts_at=days_ahead(1, time(10))),
+        )
 
-        def book(client=client, pet=pet, barrier=barrier):
-            barrier.wait(timeout=10)
-            return schedule_event(
-                client=client,
-                service_type=walk,
-                pets=[pet],
-                starts_at=_tomorrow_at(10),
-                actor=actor,
-            )
-
-        (deactivation, deactivated), (booking, booked) = _in_thread(make_inactive), _in_thread(book)
-        deactivation.join(timeout=20)
-        booking.join(timeout=20)
-
-        assert isinstance(deactivated[0], Deactivation), deactivated
-        if isinstance(booked[0], ScheduledEvent):
+        assert isinstance(deactivated, Deactivation), deactivated
+        if isinstance(booked, ScheduledEvent):
             # It committed first: Make Inactive removed it.
-            assert deactivated[0].events_removed == 1
+            assert deactivated.events_removed == 1
             outcomes.append("scheduled, then removed")
         else:
-            assert isinstance(booked[0], ClientInactive), booked
-            assert str(booked[0]) == INACTIVE_MESSAGE
-            assert deactivated[0].events_removed == 0
+            assert isinstance(booked, ClientInactive), booked
+            assert str(booked) == INACTIVE_MESSAGE
+            assert deactivated.events_removed == 0
             outcomes.append("refused")
         assert not Client.objects.get(pk=client.pk).is_active
-        assert _open_future_visits(client) == 0
+        assert not ScheduledEvent.objects.upcoming(now=timezone.now()).for_client(client).exists()
     print("schedule_event vs Make Inactive:", outcomes)
-
-
-@pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
-def test_racing_apply_template_and_make_inactive_never_leave_a_visit_for_an_inactive_client(
-    roles, walk
-):
-    actor = OfficeManagerFactory()
-    outcomes = []
-    for _ in range(10):
-        client = ClientFactory(name="Jordan Reyes")
-        pet = PetFactory(client=client)
-        template = create_template(
-            client=client,
-            service_type=walk,
-            pets=[pet],
-            weekdays=list(range(7)),
-            time_of_day=time(10),
-            first_date=timezone.localdate(),
-            actor=actor,
-        )
-        barrier = threading.Barrier(2)
-        tomorrow = timezone.localdate() + timedelta(days=1)
-
-        def make_inactive(client=client, barrier=barrier):
-            barrier.wait(timeout=10)
-            return deactivate_client(client, actor=actor, delete_future_events=True)
-
-        def apply(template=template, barrier=barrier, tomorrow=tomorrow):
-            barrier.wait(timeout=10)
-            return apply_template(
-                template, start_date=tomorrow, end_date=tomorrow + timedelta(days=27), actor=actor
-            )
-
-        (deactivation, deactivated), (applying, applied) = (
-            _in_thread(make_inactive),
-            _in_thread(apply),
-        )
-        deactivation.join(timeout=20)
-        applying.join(timeout=20)
-
-        assert isinstance(deactivated[0], Deactivation), deactivated
-        if isinstance(applied[0], TemplateApplication):
-            assert applied[0].created == 28
-            assert deactivated[0].events_removed == 28
-            outcomes.append("applied, then removed")
-        else:
-            assert isinstance(applied[0], ClientInactive), applied
-            assert deactivated[0].events_removed == 0
-            outcomes.append("refused")
-        assert _open_future_visits(client) == 0
-        assert not Template.objects.filter(client=client).exists()
-    print("apply_template vs Make Inactive:", outcomes)
 
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_schedule_event_waits_for_make_inactive_then_is_refused(roles, walk):
     """The deterministic half of the race: Make Inactive holds the lock first."""
-    from django.db import transaction
-
     actor = OfficeManagerFactory()
     client = ClientFactory(name="Jordan Reyes")
     pet = PetFactory(client=client)
-    locked, release = threading.Event(), threading.Event()
 
-    def make_inactive_and_wait():
-        with transaction.atomic():
-            result = deactivate_client(client, actor=actor)
-            locked.set()
-            release.wait(timeout=10)
-        return result
-
-    deactivation, deactivated = _in_thread(make_inactive_and_wait)
-    assert locked.wait(timeout=10)
-    booking, booked = _in_thread(
-        lambda: schedule_event(
-            client=client, service_type=walk, pets=[pet], starts_at=_tomorrow_at(10), actor=actor
-        )
+    deactivated, booked, waited = run_while_held(
+        lambda: deactivate_client(client, actor=actor),
+        lambda: schedule(client, [pet], walk, actor=actor, starts_at=days_ahead(1, time(10))),
     )
-    booking.join(timeout=0.5)
-    assert booking.is_alive(), "schedule_event did not wait for the client's row lock"
-    release.set()
-    deactivation.join(timeout=10)
-    booking.join(timeout=10)
 
-    assert isinstance(deactivated[0], Deactivation)
-    assert isinstance(booked[0], ClientInactive), booked
+    assert waited, "schedule_event did not wait for the client's row lock"
+    assert isinstance(deactivated, Deactivation)
+    assert isinstance(booked, ClientInactive), booked
     assert not ScheduledEvent.objects.filter(client=client).exists()
 
 
@@ -1254,69 +747,17 @@ def test_schedule_event_waits_for_make_inactive_then_is_refused(roles, walk):
 def test_a_visit_scheduled_first_holds_make_inactive_back_and_is_removed_by_it(roles, walk):
     """The other half: scheduling holds the lock first; Make Inactive waits
     for its commit, then removes the visit."""
-    from django.db import transaction
-
     actor = OfficeManagerFactory()
     client = ClientFactory(name="Jordan Reyes")
     pet = PetFactory(client=client)
-    locked, release = threading.Event(), threading.Event()
 
-    def book_and_wait():
-        with transaction.atomic():
-            event = schedule_event(
-                client=client,
-                service_type=walk,
-                pets=[pet],
-                starts_at=_tomorrow_at(10),
-                actor=actor,
-            )
-            locked.set()
-            release.wait(timeout=10)
-        return event
-
-    booking, booked = _in_thread(book_and_wait)
-    assert locked.wait(timeout=10)
-    deactivation, deactivated = _in_thread(
-        lambda: deactivate_client(Client.objects.get(pk=client.pk), actor=actor)
+    booked, deactivated, waited = run_while_held(
+        lambda: schedule(client, [pet], walk, actor=actor, starts_at=days_ahead(1, time(10))),
+        lambda: deactivate_client(Client.objects.get(pk=client.pk), actor=actor),
     )
-    deactivation.join(timeout=0.5)
-    assert deactivation.is_alive(), "Make Inactive did not wait for the client's row lock"
-    release.set()
-    booking.join(timeout=10)
-    deactivation.join(timeout=10)
 
-    assert isinstance(booked[0], ScheduledEvent), booked
-    assert isinstance(deactivated[0], Deactivation), deactivated
-    assert deactivated[0].events_removed == 1
+    assert waited, "Make Inactive did not wait for the client's row lock"
+    assert isinstance(booked, ScheduledEvent), booked
+    assert isinstance(deactivated, Deactivation), deactivated
+    assert deactivated.events_removed == 1
     assert not ScheduledEvent.objects.filter(client=client).exists()
-
-
-@pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
-def test_applying_one_template_twice_at_once_creates_each_visit_once(roles, walk):
-    actor = OfficeManagerFactory()
-    client = ClientFactory()
-    template = create_template(
-        client=client,
-        service_type=walk,
-        pets=[PetFactory(client=client)],
-        weekdays=list(range(7)),
-        time_of_day=time(10),
-        first_date=timezone.localdate(),
-        actor=actor,
-    )
-    tomorrow = timezone.localdate() + timedelta(days=1)
-    barrier = threading.Barrier(2)
-
-    def apply():
-        barrier.wait(timeout=10)
-        return apply_template(
-            template, start_date=tomorrow, end_date=tomorrow + timedelta(days=13), actor=actor
-        )
-
-    (first, first_result), (second, second_result) = _in_thread(apply), _in_thread(apply)
-    first.join(timeout=20)
-    second.join(timeout=20)
-
-    assert sorted(r.created for r in first_result + second_result) == [0, 14]
-    assert ScheduledEvent.objects.filter(template=template).count() == 14
