@@ -195,6 +195,7 @@ def request_service(request, visit: VisitRequestIn):
     try:
         event = request_visit(
             client,
+            actor=request.auth.user,
             service_type=service_type,
             pets=visit.pet_ids,
             starts_at=visit.starts_at,

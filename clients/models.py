@@ -107,11 +107,26 @@ class Client(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    def save(self, *args, **kwargs):
-        # Derived columns stay in step however the row is saved.
+    # Written only by Make Inactive and Re-Activate (clients.services), under
+    # the row lock and with update_fields.
+    STATUS_FIELDS = ("is_active", "deactivated_at", "deactivated_by")
+
+    def save(self, *args, update_fields=None, **kwargs):
+        """Save, keeping the derived columns in step. A full save of an
+        existing row (a form, the admin) writes every column but the status:
+        an instance loaded before a Make Inactive must not make the client
+        active again when it is saved after it."""
         self.email = (self.email or "").strip().lower()
         self.phone_digits = phone_digits(self.phone)
-        super().save(*args, **kwargs)
+        if update_fields is None and not self._state.adding:
+            update_fields = [
+                field.name
+                for field in self._meta.concrete_fields
+                if not field.primary_key and field.name not in self.STATUS_FIELDS
+            ]
+        elif update_fields is not None and "phone" in update_fields:
+            update_fields = {*update_fields, "phone_digits"}
+        super().save(*args, update_fields=update_fields, **kwargs)
 
     def get_absolute_url(self) -> str:
         return reverse("clients:detail", args=[self.pk])

@@ -11,7 +11,10 @@ from datetime import datetime
 
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
-from .models import Client, ClientStatusChange, Pet, phone_digits
+from petcare import activity
+from petcare.models import ActivityEntry
+
+from .models import Client, Pet, phone_digits
 
 PROFILE_SECTION_SIZE = 10
 
@@ -49,7 +52,9 @@ class ClientProfile:
     upcoming: list
     upcoming_total: int
     templates: list
-    history: list[ClientStatusChange]
+    # The client's activity log: its status changes, edits, invitations,
+    # visits and templates, newest first.
+    history: list[ActivityEntry]
     history_total: int
     portal_login: object | None = None
 
@@ -85,8 +90,9 @@ def get_client(*, client_id: int) -> Client:
     return Client.objects.select_related("deactivated_by").get(pk=client_id)
 
 
-def client_history(*, client: Client) -> QuerySet[ClientStatusChange]:
-    return ClientStatusChange.objects.filter(client=client).select_related("actor")
+def client_history(*, client: Client) -> QuerySet[ActivityEntry]:
+    """Everything done to the client and its schedule, newest first."""
+    return activity.for_client(client)
 
 
 def get_client_profile(*, client: Client, now: datetime) -> ClientProfile:

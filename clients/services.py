@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from petcare import policy, roles
+from petcare import activity, policy, roles
 from petcare.tokens import invitation_token
 
 from . import schedule
@@ -85,17 +85,19 @@ def _find_email_owner(email: str, *, exclude_pk: int | None = None) -> Client | 
     return others.first()
 
 
-def _save_checked(client: Client) -> Client:
+def _save_checked(client: Client, *, update_fields=None) -> Client:
     """Validate and save; an email taken by a concurrent request still ends
     as DuplicateClientEmail, not as a database error."""
     # Before validation, so " Jo@Example.com " is a valid, lower-case address.
     client.email = (client.email or "").strip().lower()
     client.full_clean(validate_constraints=False)
-    if owner := _find_email_owner(client.email, exclude_pk=client.pk):
+    if (update_fields is None or "email" in update_fields) and (
+        owner := _find_email_owner(client.email, exclude_pk=client.pk)
+    ):
         raise DuplicateClientEmail(owner)
     try:
         with transaction.atomic():
-            client.save()
+            client.save(update_fields=update_fields)
     except IntegrityError:
         if owner := _find_email_owner(client.email, exclude_pk=client.pk):
             raise DuplicateClientEmail(owner) from None
@@ -104,30 +106,58 @@ def _save_checked(client: Client) -> Client:
 
 
 def create_client(
-    *, name: str, email: str = "", phone: str = "", address: str = "", notes: str = ""
+    *,
+    actor,
+    name: str,
+    email: str = "",
+    phone: str = "",
+    address: str = "",
+    notes: str = "",
 ) -> Client:
     """Add a client. An email already used by any client, active or inactive,
-    in any letter case, is refused with DuplicateClientEmail."""
+    in any letter case, is refused with DuplicateClientEmail; an actor who may
+    not add clients with Refused."""
+    policy.require(policy.may_add_client, actor)
     client = Client(name=name, email=email, phone=phone, address=address, notes=notes)
-    return _save_checked(client)
+    with transaction.atomic():
+        _save_checked(client)
+        activity.record("client.added", client, actor=actor, client=client)
+    return client
 
 
-def update_client(client: Client, **changes) -> Client:
+def update_client(client: Client, *, actor, **changes) -> Client:
     """Edit a client's details (active or inactive) under the same email rule
-    as create_client; the status is changed only by Make Inactive / Re-Activate."""
+    as create_client; staff who may edit clients, or the client's own login.
+    The row is locked and only the details that changed are written, so an
+    edit racing Make Inactive or Re-Activate never puts the status back; the
+    status is changed only by those two. Returns the client as saved."""
     unknown = set(changes) - set(CLIENT_FIELDS)
     if unknown:
         raise TypeError(f"update_client() cannot change {', '.join(sorted(unknown))}")
-    for field, value in changes.items():
-        setattr(client, field, value)
-    return _save_checked(client)
+    policy.require(policy.may_edit_client, actor, client)
+    with transaction.atomic():
+        locked = Client.objects.lock(client.pk)
+        before = {field: getattr(locked, field) for field in changes}
+        for field, value in changes.items():
+            setattr(locked, field, value)
+        # As stored: lower-cased email, a note's line breaks.
+        locked.email = (locked.email or "").strip().lower()
+        changed = activity.changed_fields(before, {f: getattr(locked, f) for f in changes})
+        if changed:
+            _save_checked(locked, update_fields=[*changed, "updated_at"])
+            activity.record(
+                "client.edited", locked, actor=actor, client=locked, changes={"fields": changed}
+            )
+    for field in (*CLIENT_FIELDS, "phone_digits", *Client.STATUS_FIELDS, "updated_at"):
+        setattr(client, field, getattr(locked, field))
+    return locked
 
 
 def _change_status(
     locked: Client, *, is_active: bool, actor, now: datetime, **history
 ) -> ClientStatusChange:
     """Set the locked client's status, end its logins' sessions, links and
-    app tokens, and record the change."""
+    app tokens, and record the change (its history row and the activity log)."""
     locked.is_active = is_active
     locked.deactivated_at = None if is_active else now
     locked.deactivated_by = None if is_active else actor
@@ -137,12 +167,10 @@ def _change_status(
     # session, link and token of the client's logins from before this change
     # ends, in this one UPDATE, and stays dead after a Re-Activate.
     get_user_model().objects.filter(client=locked).update(auth_epoch=F("auth_epoch") + 1)
+    action = StatusAction.REACTIVATED if is_active else StatusAction.DEACTIVATED
+    activity.record(f"client.{action}", locked, actor=actor, client=locked, changes=history, at=now)
     return ClientStatusChange.objects.create(
-        client=locked,
-        action=StatusAction.REACTIVATED if is_active else StatusAction.DEACTIVATED,
-        actor=actor,
-        changed_at=now,
-        **history,
+        client=locked, action=action, actor=actor, changed_at=now, **history
     )
 
 
@@ -250,6 +278,7 @@ def invite_client(client: Client, *, actor, build_url) -> Invitation:
                 },
             )
         )
+        activity.record("client.invited", locked, actor=actor, client=locked)
         transaction.on_commit(partial(_send_invitation, login=login, link=link))
     return Invitation(client=locked, login=login, link=link)
 

@@ -87,7 +87,7 @@ def client_create(request: HtmxHttpRequest) -> HttpResponse:
     form = ClientForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            client = services.create_client(**form.cleaned_data)
+            client = services.create_client(actor=request.user, **form.cleaned_data)
         except services.DuplicateClientEmail as error:
             _duplicate_email_error(form, error)
         except ValidationError as error:
@@ -106,7 +106,7 @@ def client_update(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     form = ClientForm(request.POST or None, initial=ClientForm.initial_for(client))
     if request.method == "POST" and form.is_valid():
         try:
-            services.update_client(client, **form.cleaned_data)
+            services.update_client(client, actor=request.user, **form.cleaned_data)
         except services.DuplicateClientEmail as error:
             _duplicate_email_error(form, error)
         except ValidationError as error:

@@ -101,6 +101,19 @@ class User(AbstractBaseUser, PermissionsMixin):
         super().clean()
         self.email = UserManager.normalize_email(self.email)
 
+    def save(self, *args, update_fields=None, **kwargs):
+        """A full save of an existing login (a password change, the admin)
+        writes every column but the auth epoch, which only an F() update
+        raises: an instance loaded before a Make Inactive must not bring the
+        old epoch, and with it the old sessions, back."""
+        if update_fields is None and not self._state.adding:
+            update_fields = [
+                field.name
+                for field in self._meta.concrete_fields
+                if not field.primary_key and field.name != "auth_epoch"
+            ]
+        super().save(*args, update_fields=update_fields, **kwargs)
+
     def get_full_name(self) -> str:
         return f"{self.first_name} {self.last_name}".strip()
 
@@ -129,3 +142,118 @@ class User(AbstractBaseUser, PermissionsMixin):
     def get_session_auth_fallback_hash(self):
         for fallback_secret in settings.SECRET_KEY_FALLBACKS:
             yield self._session_auth_hash(secret=fallback_secret)
+
+
+class ActivityEntry(models.Model):
+    """One thing someone did, recorded by the service that did it, in its own
+    transaction (petcare.activity.record): who, what, to which object, when,
+    and what changed. A set-based change (Make Inactive's deletes) is one
+    entry with its counts. Read-only once written."""
+
+    at = models.DateTimeField()
+    # Empty when the login was deleted since, or nobody (the system) acted.
+    actor = models.ForeignKey(
+        "petcare.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # "<object kind>.<what happened>", e.g. "client.deactivated", "visit.canceled".
+    action = models.CharField(max_length=50)
+    # The object acted on, by its model's label ("scheduling.scheduledevent")
+    # and id: it may be gone since (a removed template).
+    object_type = models.CharField(max_length=100)
+    object_id = models.PositiveBigIntegerField()
+    # The client it concerns, for the client's history (a visit's entry too).
+    client = models.ForeignKey(
+        "clients.Client",
+        on_delete=models.DO_NOTHING,
+        null=True,
+        blank=True,
+        related_name="activity",
+    )
+    # What changed: field names (never personal details), options, counts.
+    changes = models.JSONField(default=dict, blank=True)
+
+    # How each action reads in a history, past tense.
+    ACTIONS = {
+        "client.added": "Added the client",
+        "client.edited": "Edited the details",
+        "client.deactivated": "Made inactive",
+        "client.reactivated": "Re-activated",
+        "client.invited": "Invited to the portal",
+        "visit.requested": "Requested a visit",
+        "visit.scheduled": "Scheduled a visit",
+        "visit.edited": "Edited a visit",
+        "visit.canceled": "Canceled a visit",
+        "visit.completed": "Marked a visit completed",
+        "visit.confirmed": "Confirmed a request",
+        "visit.declined": "Declined a request",
+        "template.added": "Added a template",
+        "template.edited": "Edited a template",
+        "template.removed": "Removed a template",
+        "template.applied": "Applied a template",
+        "service_type.added": "Added a service type",
+        "service_type.edited": "Edited a service type",
+        "service_type.archived": "Archived a service type",
+        "service_type.offered": "Offered a service type again",
+    }
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        verbose_name_plural = "activity"
+        indexes = [
+            models.Index(fields=["client", "-at", "-id"], name="activity_client_idx"),
+            models.Index(fields=["object_type", "object_id", "-at"], name="activity_object_idx"),
+        ]
+
+    def __str__(self) -> str:
+        who = self.actor_id or "nobody"
+        return f"{self.action} #{self.object_id} by {who} at {self.at:%Y-%m-%d %H:%M}"
+
+    @property
+    def label(self) -> str:
+        return self.ACTIONS.get(self.action, self.action)
+
+    @property
+    def verb(self) -> str:
+        """What happened, without the kind of object: "deactivated"."""
+        return self.action.rpartition(".")[2]
+
+    @property
+    def details(self) -> list[str]:
+        """What the entry says beyond its label, sentence by sentence."""
+        changes, lines = self.changes or {}, []
+        for key in ("visit", "template", "service_type"):
+            if changes.get(key):
+                lines.append(changes[key])
+        if fields := changes.get("fields"):
+            lines.append("Changed: " + ", ".join(name.replace("_", " ") for name in fields) + ".")
+        if self.action == "client.deactivated":
+            visits = changes.get("events_removed", 0)
+            templates = changes.get("templates_removed", 0)
+            lines.append(
+                (
+                    f"Removed {visits} upcoming service{'' if visits == 1 else 's'}"
+                    if changes.get("delete_future_events")
+                    else "Kept upcoming services"
+                )
+                + "; "
+                + (
+                    f"removed {templates} template{'' if templates == 1 else 's'}"
+                    if changes.get("delete_templates")
+                    else "no templates removed"
+                )
+                + "."
+            )
+        if self.action == "template.applied":
+            created = changes.get("created", 0)
+            lines.append(
+                f"{created} visit{'' if created == 1 else 's'} created, "
+                f"{changes.get('skipped', 0)} already there, "
+                f"{changes.get('start_date')} to {changes.get('end_date')}."
+            )
+        if sitter := changes.get("sitter"):
+            lines.append(f"Sitter: {sitter}.")
+        return lines
+
+    @property
+    def reason(self) -> str:
+        return (self.changes or {}).get("reason", "")

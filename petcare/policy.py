@@ -68,9 +68,13 @@ def may_add_client(user) -> bool:
     return user.has_perm("clients.add_client")
 
 
-@rule("Only an admin or an office manager can edit a client's details.")
-def may_edit_client(user) -> bool:
-    return user.has_perm("clients.change_client")
+@rule("Only an admin or an office manager, or the client themselves, can edit a client's details.")
+def may_edit_client(user, client=None) -> bool:
+    """Staff who may change clients; for ``client``, also its own logins
+    (the portal's own details)."""
+    if user.has_perm("clients.change_client"):
+        return True
+    return client is not None and user.client_id == client.pk
 
 
 @rule("Only an admin or an office manager can invite a client to the portal.")
@@ -84,6 +88,11 @@ def may_change_client_status(user) -> bool:
 
 
 # --- The schedule ---------------------------------------------------------------------
+
+
+@rule("Only a client's own login can request a visit for that client.")
+def may_request_visit(user, client) -> bool:
+    return user.client_id is not None and user.client_id == client.pk
 
 
 @rule("Only the business's staff can see the schedule.")

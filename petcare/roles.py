@@ -35,6 +35,15 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
         ("petcare", "view_user"),
         ("petcare", "add_user"),
         ("petcare", "change_user"),
+        # The back office (the Django admin): the activity log, the app's
+        # sign-ins, and the sign-in lock-outs to see and clear.
+        ("petcare", "view_activityentry"),
+        ("api", "view_apitoken"),
+        ("api", "change_apitoken"),
+        ("axes", "view_accessattempt"),
+        ("axes", "delete_accessattempt"),
+        ("axes", "view_accessfailurelog"),
+        ("axes", "view_accesslog"),
     ],
     OFFICE_MANAGER: [
         *_perms(["clients", "scheduling"], ["view", "add", "change", "delete"]),
@@ -45,8 +54,12 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
 }
 
 
-def ensure_roles(apps, using="default") -> None:
-    """Create the four groups and give each exactly its permissions (idempotent)."""
+def ensure_roles(apps, using="default", *, only_existing: bool = False) -> None:
+    """Create the four groups and give each exactly its permissions (idempotent).
+
+    ``only_existing``: for a migration that runs with the models as they were
+    then, skip the permissions of models that come later (a later migration
+    runs this again, strictly)."""
     from django.contrib.auth.management import create_permissions
 
     # Permissions are normally created after migrate (post_migrate); make sure
@@ -57,11 +70,14 @@ def ensure_roles(apps, using="default") -> None:
         create_permissions(app_config, verbosity=0, using=using, apps=apps)
 
     Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
+    Permission = apps.get_model("auth", "Permission").objects.using(using)
     for role, wanted in ROLE_PERMISSIONS.items():
         group, _ = Group.objects.using(using).get_or_create(name=role)
-        perms = [
-            Permission.objects.using(using).get(content_type__app_label=app, codename=codename)
-            for app, codename in wanted
-        ]
+        perms = []
+        for app, codename in wanted:
+            found = Permission.filter(content_type__app_label=app, codename=codename).first()
+            if found is None and not only_existing:
+                raise Permission.model.DoesNotExist(f"No permission {app}.{codename}.")
+            if found is not None:
+                perms.append(found)
         group.permissions.set(perms)

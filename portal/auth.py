@@ -140,18 +140,37 @@ class PortalPasswordResetView(auth_views.PasswordResetView):
     form_class = ActiveClientPasswordResetForm
     token_generator = password_reset_token
     success_url = reverse_lazy("portal:password_reset_done")
-    extra_email_context = {"business_name": settings.BUSINESS_NAME}
+
+    @property
+    def extra_email_context(self) -> dict:
+        # Read when the email is sent, not when the module is imported.
+        return {"business_name": settings.BUSINESS_NAME}
 
 
 class PortalPasswordResetDoneView(auth_views.PasswordResetDoneView):
     template_name = "portal/password_reset_done.html"
 
 
-class PortalPasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+class LinkPageMixin:
+    """A page opened from a one-time link: when the link doesn't work, the
+    title says which link (Django's says "Password reset unsuccessful", even
+    for an invitation)."""
+
+    invalid_title = ""
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        if not context["validlink"]:
+            context["title"] = self.invalid_title
+        return context
+
+
+class PortalPasswordResetConfirmView(LinkPageMixin, auth_views.PasswordResetConfirmView):
     template_name = "portal/password_set.html"
     token_generator = password_reset_token
     success_url = reverse_lazy("portal:password_reset_complete")
     extra_context = {"title": "Choose a new password"}
+    invalid_title = "This password link doesn't work"
 
     def get_user(self, uidb64):
         # A client made inactive after the link was sent no longer matches the
@@ -164,7 +183,7 @@ class PortalPasswordResetCompleteView(auth_views.PasswordResetCompleteView):
     template_name = "portal/password_reset_complete.html"
 
 
-class AcceptInvitationView(auth_views.PasswordResetConfirmView):
+class AcceptInvitationView(LinkPageMixin, auth_views.PasswordResetConfirmView):
     """The link of an invitation: choose a password, then sign in. For a
     client made inactive since, it does nothing but say so."""
 
@@ -174,6 +193,7 @@ class AcceptInvitationView(auth_views.PasswordResetConfirmView):
     success_url = reverse_lazy("portal:login")
     reset_url_token = "set-password"
     extra_context = {"title": "Welcome! Choose a password", "invitation": True}
+    invalid_title = "This invitation link doesn't work"
 
     def dispatch(self, *args, **kwargs):
         user = self.get_user(kwargs["uidb64"])

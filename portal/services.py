@@ -40,7 +40,7 @@ def update_own_details(user, **changes) -> Client:
                 raise EmailUnavailable
         following = User.objects.filter(pk=user.pk, client=client, email=old_email or user.email)
         try:
-            client = update_client(client, **changes)
+            client = update_client(client, actor=user, **changes)
         except DuplicateClientEmail:
             raise EmailUnavailable from None
         # When one of this client's logins already signs in with the new

@@ -67,7 +67,7 @@ def request_service(request: HtmxHttpRequest) -> HttpResponse:
     form = RequestServiceForm(request.POST if request.method == "POST" else None, client=client)
     if form.is_bound and form.is_valid():
         try:
-            event = request_visit(client, **form.request_arguments())
+            event = request_visit(client, actor=request.user, **form.request_arguments())
         except ClientInactive:
             return _signed_out_as_inactive(request)
         except ValidationError as error:

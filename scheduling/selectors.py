@@ -8,7 +8,8 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from clients.models import Client, Pet
-from petcare import policy
+from petcare import activity, policy
+from petcare.models import ActivityEntry
 
 from .local_time import business_timezone, local_day_start
 from .models import OPEN_STATUSES, EventStatus, ScheduledEvent, ServiceType, Template
@@ -152,6 +153,22 @@ def bookable_service_types(*, include: ServiceType | None = None) -> QuerySet[Se
 def service_types_for_staff() -> QuerySet[ServiceType]:
     """Every service type for the Service types screen: offered ones first."""
     return ServiceType.objects.order_by("-is_active", "name", "pk")
+
+
+# How many lines of a visit's history its page shows.
+VISIT_HISTORY_SIZE = 10
+
+
+@dataclass(frozen=True)
+class VisitHistory:
+    entries: list[ActivityEntry]
+    total: int
+
+
+def visit_history(*, event: ScheduledEvent) -> VisitHistory:
+    """The last lines of what was done to the visit, newest first, and how many in all."""
+    entries = activity.for_object(event)
+    return VisitHistory(entries=list(entries[:VISIT_HISTORY_SIZE]), total=entries.count())
 
 
 def get_event(*, event_id: int) -> ScheduledEvent:

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from clients.models import Client, ClientStatusChange, Pet
 from petcare import roles
-from petcare.models import User
+from petcare.models import ActivityEntry, User
 from scheduling.models import EventStatus, ScheduledEvent, ServiceType, Template
 
 DEFAULT_PASSWORD = "correct horse battery staple"
@@ -121,3 +121,24 @@ class ClientStatusChangeFactory(factory.django.DjangoModelFactory):
     client = factory.SubFactory(ClientFactory)
     action = ClientStatusChange.Action.DEACTIVATED
     changed_at = factory.LazyFunction(timezone.now)
+
+
+class ActivityEntryFactory(factory.django.DjangoModelFactory):
+    """A line of a client's activity log; by default, a Make Inactive."""
+
+    class Meta:
+        model = ActivityEntry
+
+    client = factory.SubFactory(ClientFactory)
+    action = "client.deactivated"
+    object_type = "clients.client"
+    object_id = factory.LazyAttribute(lambda o: o.client.pk)
+    at = factory.LazyFunction(timezone.now)
+    changes = factory.LazyFunction(
+        lambda: {
+            "delete_future_events": True,
+            "delete_templates": True,
+            "events_removed": 0,
+            "templates_removed": 0,
+        }
+    )

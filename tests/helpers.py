@@ -105,7 +105,8 @@ def client_with_a_full_profile(
 ) -> Client:
     """A client with ``pets`` pets, ``templates`` templates and ``visits`` upcoming
     visits (one an hour from ``now``), each for every pet and with ``sitter``,
-    and ``history`` status changes by ``actor``: all a profile shows, in bulk."""
+    and ``history`` lines of its activity log by ``actor``: all a profile
+    shows, in bulk."""
     now = now or timezone.now()
     client = factories.ClientFactory()
     client_pets = factories.PetFactory.create_batch(pets, client=client)
@@ -127,7 +128,7 @@ def client_with_a_full_profile(
     EventPet.objects.bulk_create(
         EventPet(event=event, pet=pet) for event in events for pet in client_pets
     )
-    factories.ClientStatusChangeFactory.create_batch(history, client=client, actor=actor)
+    factories.ActivityEntryFactory.create_batch(history, client=client, actor=actor)
     return client
 
 

@@ -361,18 +361,24 @@ def _ensure_roles() -> dict[str, Group]:
     return groups
 
 
-def _ensure_sign_ins(*, groups: dict[str, Group], password_hash: _SharedPasswordHash) -> None:
-    """Make the five sign-ins exist, in their one group, with the demo
-    password; a password that is already right is left alone so that open
-    sessions survive a restart of the demo."""
-    users = {u.email: u for u in User.objects.filter(email__in=[s.email for s in SIGN_INS])}
+def _ensure_sign_ins(
+    *,
+    groups: dict[str, Group],
+    password_hash: _SharedPasswordHash,
+    specs: list[SignInSpec] = SIGN_INS,
+) -> None:
+    """Make the sign-ins exist (the five, or ``specs``), in their one group,
+    with the demo password; a password that is already right is left alone so
+    that open sessions survive a restart of the demo. Staff come first: a
+    client's login needs its client, which the admin adds."""
+    users = {u.email: u for u in User.objects.filter(email__in=[s.email for s in specs])}
     # Check each distinct hash once: the five normally share one.
     right_hashes = {
         encoded
         for encoded in {u.password for u in users.values()}
         if check_password(DEMO_PASSWORD, encoded)
     }
-    for spec in SIGN_INS:
+    for spec in specs:
         user = users.get(spec.email) or User(email=spec.email)
         if user.password not in right_hashes:
             user.password = password_hash()
@@ -390,7 +396,10 @@ def _ensure_sign_ins(*, groups: dict[str, Group], password_hash: _SharedPassword
 
 def _client_of(spec: SignInSpec) -> Client:
     client = Client.objects.filter(email=spec.email).first()
-    return client or create_client(name=spec.client_name, email=spec.email)
+    if client is not None:
+        return client
+    admin = User.objects.get(email=MARKER_EMAIL)
+    return create_client(actor=admin, name=spec.client_name, email=spec.email)
 
 
 def _sign_in_rows() -> list[SignIn]:
@@ -493,11 +502,14 @@ class _DemoBuilder:
 
     def build(self, *, password_hash: _SharedPasswordHash) -> None:
         self.services = self._service_types()
+        staff = [spec for spec in SIGN_INS if not spec.client_name]
+        _ensure_sign_ins(groups=self.groups, password_hash=password_hash, specs=staff)
+        self.admin = User.objects.get(email=MARKER_EMAIL)
+        # The office manager runs the schedule; the admin adds clients and
+        # makes them inactive.
+        self.office = User.objects.get(email="manager@example.com")
         plans = self._clients()
         _ensure_sign_ins(groups=self.groups, password_hash=password_hash)
-        self.admin = User.objects.get(email=MARKER_EMAIL)
-        # The office manager runs the schedule; the admin makes clients inactive.
-        self.office = User.objects.get(email="manager@example.com")
         self.sitters = [User.objects.get(email="sitter@example.com"), *self._extra_sitters()]
         leaving = {p.name: p for p in INACTIVE}
         for plan in plans:
@@ -534,6 +546,7 @@ class _DemoBuilder:
         plans, pets = [], []
         for i, name in enumerate(CLIENT_NAMES):
             client = create_client(
+                actor=self.admin,
                 name=name,
                 email=self._email_for(name),
                 phone=f"({rng.choice(AREA_CODES)}) 555-01{i:02d}",
@@ -809,10 +822,11 @@ class _DemoBuilder:
         """A visit the client asked for (requested, through the portal's
         service) or the office booked (scheduled, then canceled for some)."""
         notes = self.rng.choice(EVENT_NOTES)
-        if status == EventStatus.REQUESTED:
+        if status == EventStatus.REQUESTED and (login := self._portal_login(plan.client)):
             try:
                 return request_visit(
                     plan.client,
+                    actor=login,
                     service_type=service,
                     pets=pets,
                     starts_at=starts_at,
@@ -857,6 +871,18 @@ class _DemoBuilder:
             except SitterOverlap:
                 continue
         return schedule_event(sitter=order[0], allow_overlap=True, **booking)
+
+    def _portal_login(self, client: Client) -> User | None:
+        """The login a client's requests come from: the one it has, else one
+        made as an invitation accepted long ago (the demo prints only its five
+        sign-ins); none for a client without an email."""
+        login = client.logins.first()
+        if login is None and client.email:
+            login = User(email=client.email, client=client, date_joined=self.now)
+            login.set_unusable_password()
+            login.save()
+            login.groups.set([self.groups[roles.CLIENT]])
+        return login
 
     def _portal_client_extras(self, plan: _ClientPlan) -> None:
         """The portal client sees every kind of visit whatever the seed draws,

@@ -4,7 +4,9 @@ from petcare.roles import ensure_roles
 
 
 def create_roles(apps, schema_editor):
-    ensure_roles(apps, using=schema_editor.connection.alias)
+    # The roles as this release knew them; later models' permissions come with
+    # later migrations (0004_back_office_permissions).
+    ensure_roles(apps, using=schema_editor.connection.alias, only_existing=True)
 
 
 class Migration(migrations.Migration):

@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from clients.models import Client, Pet
-from petcare import policy
+from petcare import activity, policy
 
 from ..local_time import business_timezone
 from ..models import (
@@ -88,6 +88,16 @@ def _save_template(template: Template, fields: TemplateFields) -> Template:
     return template
 
 
+def _log(action: str, template: Template, *, actor, **changes) -> None:
+    activity.record(
+        action,
+        template,
+        actor=actor,
+        client=template.client,
+        changes={"template": str(template), **changes},
+    )
+
+
 def create_template(*, client: Client, actor, **fields: Unpack[TemplateFields]) -> Template:
     """Add a recurring schedule to a client: an offered service for the
     client's own pets on ``weekdays`` (Monday = 0) at ``time_of_day``, from
@@ -98,7 +108,9 @@ def create_template(*, client: Client, actor, **fields: Unpack[TemplateFields]) 
     policy.require(policy.may_add_template, actor)
     with transaction.atomic():
         locked = Client.objects.lock_schedulable(client.pk)
-        return _save_template(Template(client=locked), fields)
+        template = _save_template(Template(client=locked), fields)
+        _log("template.added", template, actor=actor)
+    return template
 
 
 def _template_gone() -> ValidationError:
@@ -118,7 +130,9 @@ def update_template(template: Template, *, actor, **fields: Unpack[TemplateField
         current = Template.objects.select_related("client").filter(pk=template.pk).first()
         if current is None:
             raise _template_gone()
-        return _save_template(current, fields)
+        _save_template(current, fields)
+        _log("template.edited", current, actor=actor)
+    return current
 
 
 def delete_template(template: Template, *, actor) -> None:
@@ -129,8 +143,11 @@ def delete_template(template: Template, *, actor) -> None:
     policy.require(policy.may_remove_template, actor)
     with transaction.atomic():
         # Serialised with apply_template, which links new visits to it.
-        Client.objects.lock(template.client_id)
-        Template.objects.filter(pk=template.pk).delete()
+        locked = Client.objects.lock(template.client_id)
+        _, removed = Template.objects.filter(pk=template.pk).delete()
+        if removed.get(Template._meta.label):
+            template.client = locked
+            _log("template.removed", template, actor=actor)
 
 
 @dataclass(frozen=True)
@@ -252,6 +269,16 @@ def apply_template(
                 [EventPet(event=event, pet_id=pk) for event in events for pk in template_pets]
             )
         overlapping = _overlapping_new_events(events, sitter_id=current.sitter_id)
+        current.client = locked
+        _log(
+            "template.applied",
+            current,
+            actor=actor,
+            created=len(events),
+            skipped=len(dates) - len(events),
+            start_date=start_date.isoformat(),
+            end_date=end_date.isoformat(),
+        )
     return TemplateApplication(
         template=current,
         start_date=start_date,

@@ -12,7 +12,7 @@ from django.utils.dateformat import format as format_date
 from django.utils.dateformat import time_format
 
 from clients.models import Client, Pet
-from petcare import policy
+from petcare import activity, policy
 
 from ..local_time import business_opening_hours, business_timezone
 from ..models import OPEN_STATUSES, EventPet, EventStatus, ScheduledEvent, ServiceType
@@ -62,6 +62,17 @@ def _transition_refusal(*, action: str, status: str | None) -> str:
     )
 
 
+def _log(action: str, event: ScheduledEvent, *, actor, **changes) -> None:
+    """Record what was done to a visit, in the caller's transaction, with what
+    the history shows of it (service and time, no personal details)."""
+    starts = timezone.localtime(event.starts_at, business_timezone())
+    when = f"{format_date(starts, 'D, M j')} at {time_format(starts, 'g:i A')}"
+    visit = f"{event.service_type.name} on {when}"
+    activity.record(
+        action, event, actor=actor, client=event.client, changes={"visit": visit, **changes}
+    )
+
+
 def _describe_visit(event: ScheduledEvent) -> str:
     tz = business_timezone()
     starts, ends = timezone.localtime(event.starts_at, tz), timezone.localtime(event.ends_at, tz)
@@ -83,6 +94,7 @@ def _require_aware(**moments: datetime | None) -> None:
 def request_visit(
     client: Client,
     *,
+    actor,
     service_type: ServiceType,
     pets: Iterable[Pet | int],
     starts_at: datetime,
@@ -90,11 +102,13 @@ def request_visit(
     now: datetime | None = None,
 ) -> ScheduledEvent:
     """A client asks for a visit: a ``requested`` event, with no sitter, for
-    staff to confirm. It must start in the future, within the opening
-    hours (when the business sets them), be for an offered service and for at
-    least one of the client's own pets (else ValidationError). Refused with
-    ClientInactive, under the client's row lock, when the client is inactive, so
-    that a concurrent Make Inactive never leaves a request behind."""
+    staff to confirm. ``actor`` is one of the client's own logins (else
+    Refused). It must start in the future, within the opening hours (when the
+    business sets them), be for an offered service and for at least one of
+    the client's own pets (else ValidationError). Refused with ClientInactive,
+    under the client's row lock, when the client is inactive, so that a
+    concurrent Make Inactive never leaves a request behind."""
+    policy.require(policy.may_request_visit, actor, client)
     _require_aware(starts_at=starts_at)
     now = now or timezone.now()
     with transaction.atomic():
@@ -114,6 +128,7 @@ def request_visit(
         event.full_clean(validate_constraints=False)
         event.save()
         EventPet.objects.bulk_create(EventPet(event=event, pet_id=pk) for pk in sorted(ids))
+        _log("visit.requested", event, actor=actor)
     return event
 
 
@@ -252,6 +267,7 @@ def schedule_event(*, client: Client, actor, **fields: Unpack[VisitFields]) -> S
         event.full_clean(exclude=["client", "service_type", "sitter"], validate_constraints=False)
         event.save()
         EventPet.objects.bulk_create(EventPet(event=event, pet_id=pk) for pk in sorted(ids))
+        _log("visit.scheduled", event, actor=actor)
     return event
 
 
@@ -274,6 +290,10 @@ def update_event(event: ScheduledEvent, *, actor, **fields: Unpack[VisitFields])
         if status not in OPEN_STATUSES:
             raise InvalidTransition(event, action="edit", status=status)
         ids, columns = _checked_visit(locked, fields, exclude_pk=event.pk)
+        before = ScheduledEvent.objects.filter(pk=event.pk).values(*_COLUMN_IDS).first() or {}
+        before["pets"] = set(
+            EventPet.objects.filter(event_id=event.pk).values_list("pet_id", flat=True)
+        )
         # Conditional: a cancel or complete (which take no client lock) may
         # have come in between.
         updated = ScheduledEvent.objects.filter(pk=event.pk, status__in=OPEN_STATUSES).update(
@@ -282,21 +302,80 @@ def update_event(event: ScheduledEvent, *, actor, **fields: Unpack[VisitFields])
         if not updated:
             raise InvalidTransition(event, action="edit", status=_current_status(event))
         _set_event_pets(event.pk, ids)
-    event.refresh_from_db()
+        _refresh(event)
+        after = {_COLUMN_IDS[name]: _value(value) for name, value in columns.items()}
+        changed = activity.changed_fields(before, {**after, "pets": ids})
+        _log("visit.edited", event, actor=actor, fields=[_WORDS[name] for name in changed])
     return event
 
 
+# The visit's columns as values() names them.
+_COLUMN_IDS = {
+    "service_type": "service_type_id",
+    "sitter": "sitter_id",
+    "starts_at": "starts_at",
+    "ends_at": "ends_at",
+    "notes": "notes",
+}
+
+
+# How the history names what was edited.
+_WORDS = {
+    "service_type_id": "service",
+    "sitter_id": "sitter",
+    "starts_at": "start",
+    "ends_at": "end",
+    "notes": "notes",
+    "pets": "pets",
+}
+
+
+def _value(value):
+    return getattr(value, "pk", value)
+
+
+def _refresh(event: ScheduledEvent) -> None:
+    """Re-read the visit with what its log line and its page show joined."""
+    event.refresh_from_db(
+        from_queryset=ScheduledEvent.objects.select_related("service_type", "client", "sitter")
+    )
+
+
+# The log's name for each status change.
+_LOGGED = {
+    "cancel": "visit.canceled",
+    "complete": "visit.completed",
+    "decline": "visit.declined",
+    "confirm": "visit.confirmed",
+}
+
+
 def _transition(
-    event: ScheduledEvent, *, action: str, from_statuses: Iterable[str], to: str, **also
+    event: ScheduledEvent,
+    *,
+    action: str,
+    actor,
+    from_statuses: Iterable[str],
+    to: str,
+    **also,
 ) -> ScheduledEvent:
     """One conditional UPDATE: only a visit still in ``from_statuses`` moves,
-    so two people acting at once can't both win; 0 rows is InvalidTransition."""
-    updated = ScheduledEvent.objects.filter(pk=event.pk, status__in=list(from_statuses)).update(
-        status=to, **also
-    )
-    if not updated:
-        raise InvalidTransition(event, action=action, status=_current_status(event))
-    event.refresh_from_db()
+    so two people acting at once can't both win; 0 rows is InvalidTransition.
+    Logged in the same transaction."""
+    with transaction.atomic():
+        updated = ScheduledEvent.objects.filter(pk=event.pk, status__in=list(from_statuses)).update(
+            status=to, **also
+        )
+        if not updated:
+            raise InvalidTransition(event, action=action, status=_current_status(event))
+        _refresh(event)
+        sitter = also.get("sitter") or event.sitter
+        extra = (
+            {"sitter": sitter.get_full_name() or sitter.email}
+            if action == "confirm" and sitter
+            else {}
+        )
+        _log(_LOGGED[action], event, actor=actor, **extra)
     return event
 
 
@@ -305,7 +384,9 @@ def cancel_event(event: ScheduledEvent, *, actor) -> ScheduledEvent:
     kept visits. InvalidTransition when it is already completed or canceled;
     Refused when ``actor`` may not change visits."""
     policy.require(policy.may_change_visits, actor)
-    return _transition(event, action="cancel", from_statuses=OPEN_STATUSES, to=EventStatus.CANCELED)
+    return _transition(
+        event, action="cancel", actor=actor, from_statuses=OPEN_STATUSES, to=EventStatus.CANCELED
+    )
 
 
 def complete_event(event: ScheduledEvent, *, actor, now: datetime | None = None) -> ScheduledEvent:
@@ -315,7 +396,11 @@ def complete_event(event: ScheduledEvent, *, actor, now: datetime | None = None)
     it first), or a visit already completed or canceled."""
     policy.require(policy.may_complete_visit, actor, event, now=now or timezone.now())
     return _transition(
-        event, action="complete", from_statuses=[EventStatus.SCHEDULED], to=EventStatus.COMPLETED
+        event,
+        action="complete",
+        actor=actor,
+        from_statuses=[EventStatus.SCHEDULED],
+        to=EventStatus.COMPLETED,
     )
 
 
@@ -325,7 +410,11 @@ def decline_request(event: ScheduledEvent, *, actor) -> ScheduledEvent:
     more; Refused when ``actor`` may not change visits."""
     policy.require(policy.may_change_visits, actor)
     return _transition(
-        event, action="decline", from_statuses=[EventStatus.REQUESTED], to=EventStatus.CANCELED
+        event,
+        action="decline",
+        actor=actor,
+        from_statuses=[EventStatus.REQUESTED],
+        to=EventStatus.CANCELED,
     )
 
 
@@ -364,6 +453,7 @@ def confirm_request(
         return _transition(
             event,
             action="confirm",
+            actor=actor,
             from_statuses=[EventStatus.REQUESTED],
             to=EventStatus.SCHEDULED,
             **also,

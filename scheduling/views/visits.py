@@ -44,7 +44,12 @@ def _get_event(pk: int) -> ScheduledEvent:
 def visit_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     event = _get_event(pk)
     actions = selectors.visit_actions(user=request.user, event=event, now=timezone.now())
-    return render(request, "scheduling/visit_detail.html", {"event": event, "actions": actions})
+    history = selectors.visit_history(event=event)
+    return render(
+        request,
+        "scheduling/visit_detail.html",
+        {"event": event, "actions": actions, "history": history},
+    )
 
 
 def _render_visit_form(request, *, form, picker=None, client=None, event=None, status=200):

@@ -8,8 +8,8 @@ from django.core.paginator import Paginator
 from clients.selectors import ClientFilter, get_client_profile, list_clients
 from scheduling.models import EventStatus
 from tests.factories import (
+    ActivityEntryFactory,
     ClientFactory,
-    ClientStatusChangeFactory,
     InactiveClientFactory,
     PetFactory,
     ScheduledEventFactory,
@@ -159,13 +159,12 @@ def test_the_profile_shows_pets_templates_and_whether_there_are_templates(now):
     assert get_client_profile(client=ClientFactory(), now=now).has_templates is False
 
 
-def test_the_profile_shows_the_last_ten_status_changes_newest_first_and_their_total(now):
+def test_the_profile_shows_the_last_ten_lines_of_its_history_newest_first_and_their_total(now):
     client = ClientFactory()
     changes = [
-        ClientStatusChangeFactory(client=client, changed_at=now - timedelta(days=day))
-        for day in range(12)
+        ActivityEntryFactory(client=client, at=now - timedelta(days=day)) for day in range(12)
     ]
-    ClientStatusChangeFactory(changed_at=now)  # another client's
+    ActivityEntryFactory(at=now)  # another client's
 
     profile = get_client_profile(client=client, now=now)
 
@@ -198,7 +197,7 @@ def test_the_profile_costs_the_same_whatever_the_number_of_visits(
         templates_shown = [
             (t.service_type, t.sitter, list(t.pets.all())) for t in profile.templates
         ]
-        history_shown = [(change.actor, change.get_action_display()) for change in profile.history]
+        history_shown = [(entry.actor, entry.label) for entry in profile.history]
 
     assert profile.upcoming_total == visits
     assert profile.history_total == history

@@ -455,9 +455,9 @@ def test_make_inactive_runs_the_same_queries_whatever_the_number_of_events_and_t
     assert policy.may_change_client_status(office_manager)
 
     # SAVEPOINT, lock, DELETE visits, DELETE templates, UPDATE client, UPDATE
-    # logins (the auth epoch, which also ends their app tokens), INSERT
-    # history, RELEASE.
-    with django_assert_num_queries(8) as captured:
+    # logins (the auth epoch, which also ends their app tokens), INSERT into
+    # the activity log, INSERT history, RELEASE.
+    with django_assert_num_queries(9) as captured:
         result = deactivate_client(client, actor=office_manager, now=now)
 
     assert result.events_removed == upcoming_events
@@ -577,17 +577,19 @@ def test_a_reactivated_client_can_be_made_inactive_again(office_manager, now):
 # --- Add and edit a client: the email rule ----------------------------------------------
 
 
-def test_create_client_stores_the_email_lower_cased_and_the_phone_digits():
-    client = create_client(name="Jo Park", email="Jo.Park@Example.COM", phone="(555) 010-1234")
+def test_create_client_stores_the_email_lower_cased_and_the_phone_digits(office_manager):
+    client = create_client(
+        actor=office_manager, name="Jo Park", email="Jo.Park@Example.COM", phone="(555) 010-1234"
+    )
 
     row = db_row(client)
     assert row["email"] == "jo.park@example.com"
     assert row["phone_digits"] == "5550101234"
 
 
-def test_create_client_strips_spaces_around_the_email():
+def test_create_client_strips_spaces_around_the_email(office_manager):
     # Client.clean() and save() strip the email; validation must not refuse it first.
-    client = create_client(name="Jo Park", email="  Jo.Park@Example.COM ")
+    client = create_client(actor=office_manager, name="Jo Park", email="  Jo.Park@Example.COM ")
 
     assert db_row(client)["email"] == "jo.park@example.com"
 
@@ -596,36 +598,38 @@ def test_create_client_strips_spaces_around_the_email():
 @pytest.mark.parametrize(
     "factory", [ClientFactory, InactiveClientFactory], ids=["active", "inactive"]
 )
-def test_create_client_refuses_an_email_of_any_client_in_any_letter_case(factory, email):
+def test_create_client_refuses_an_email_of_any_client_in_any_letter_case(
+    office_manager, factory, email
+):
     existing = factory(email="jo@example.com")
 
     with pytest.raises(DuplicateClientEmail) as raised:
-        create_client(name="Jo Again", email=email)
+        create_client(actor=office_manager, name="Jo Again", email=email)
 
     assert raised.value.existing == existing
     assert str(raised.value) == "A client with this email already exists."
     assert Client.objects.count() == 1
 
 
-def test_create_client_allows_several_clients_without_email():
-    first = create_client(name="Old Client One")
-    second = create_client(name="Old Client Two", email="")
+def test_create_client_allows_several_clients_without_email(office_manager):
+    first = create_client(actor=office_manager, name="Old Client One")
+    second = create_client(actor=office_manager, name="Old Client Two", email="")
 
     assert Client.objects.filter(pk__in=[first.pk, second.pk], email="").count() == 2
 
 
-def test_create_client_validates_the_fields():
+def test_create_client_validates_the_fields(office_manager):
     with pytest.raises(ValidationError) as raised:
-        create_client(name="", email="not-an-email")
+        create_client(actor=office_manager, name="", email="not-an-email")
 
     assert set(raised.value.message_dict) == {"name", "email"}
     assert not Client.objects.exists()
 
 
-def test_update_client_keeps_its_own_email_in_any_letter_case():
+def test_update_client_keeps_its_own_email_in_any_letter_case(office_manager):
     client = ClientFactory(email="jo@example.com")
 
-    update_client(client, name="Jo Park", email="JO@Example.com")
+    update_client(client, actor=office_manager, name="Jo Park", email="JO@Example.com")
 
     row = db_row(client)
     assert (row["name"], row["email"]) == ("Jo Park", "jo@example.com")
@@ -635,13 +639,15 @@ def test_update_client_keeps_its_own_email_in_any_letter_case():
 @pytest.mark.parametrize(
     "factory", [ClientFactory, InactiveClientFactory], ids=["active", "inactive"]
 )
-def test_update_client_refuses_an_email_of_another_client_in_any_letter_case(factory, email):
+def test_update_client_refuses_an_email_of_another_client_in_any_letter_case(
+    office_manager, factory, email
+):
     existing = factory(email="jo@example.com")
     client = ClientFactory(email="sam@example.com")
     before = db_row(client)
 
     with pytest.raises(DuplicateClientEmail) as raised:
-        update_client(client, email=email)
+        update_client(client, actor=office_manager, email=email)
 
     assert raised.value.existing == existing
     assert db_row(client) == before
@@ -650,29 +656,29 @@ def test_update_client_refuses_an_email_of_another_client_in_any_letter_case(fac
 @pytest.mark.parametrize(
     "field", ["is_active", "deactivated_at", "deactivated_by", "phone_digits", "nickname"]
 )
-def test_update_client_refuses_unknown_fields(field):
+def test_update_client_refuses_unknown_fields(office_manager, field):
     client = ClientFactory()
     before = db_row(client)
 
     with pytest.raises(TypeError, match=field):
-        update_client(client, name="Changed", **{field: None})
+        update_client(client, actor=office_manager, name="Changed", **{field: None})
 
     assert db_row(client) == before
 
 
-def test_update_client_keeps_phone_digits_in_step():
+def test_update_client_keeps_phone_digits_in_step(office_manager):
     client = ClientFactory(phone="(555) 010-1234")
 
-    update_client(client, phone="+1 555.777.8888")
+    update_client(client, actor=office_manager, phone="+1 555.777.8888")
 
     assert db_row(client)["phone_digits"] == "15557778888"
 
 
-def test_update_client_edits_an_inactive_client_without_changing_its_status():
+def test_update_client_edits_an_inactive_client_without_changing_its_status(office_manager):
     client = InactiveClientFactory(notes="")
     before = db_row(client)
 
-    update_client(client, notes="Moved to Portland")
+    update_client(client, actor=office_manager, notes="Moved to Portland")
 
     row = db_row(client)
     assert row["notes"] == "Moved to Portland"
@@ -705,7 +711,7 @@ def test_two_concurrent_make_inactive_deactivate_once(roles):
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_an_email_taken_by_a_concurrent_request_is_still_a_duplicate_email():
+def test_an_email_taken_by_a_concurrent_request_is_still_a_duplicate_email(roles):
     """The check before saving can lose a race; the database's unique index
     then refuses, and the refusal still names the client that won."""
     from django.db.models.signals import pre_save
@@ -724,7 +730,7 @@ def test_an_email_taken_by_a_concurrent_request_is_still_a_duplicate_email():
     pre_save.connect(concurrent_insert, sender=Client, dispatch_uid="race")
     try:
         with pytest.raises(DuplicateClientEmail) as refused:
-            create_client(name="Loser", email="race@example.com")
+            create_client(actor=OfficeManagerFactory(), name="Loser", email="race@example.com")
     finally:
         pre_save.disconnect(sender=Client, dispatch_uid="race")
 

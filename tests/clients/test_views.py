@@ -639,7 +639,7 @@ def test_a_sitter_sees_clients_and_the_schedule(client, sitter, jane):
 
 
 def test_see_all_upcoming_and_history(manager_client, jane, office_manager):
-    factories.ClientStatusChangeFactory.create_batch(12, client=jane, actor=office_manager)
+    factories.ActivityEntryFactory.create_batch(12, client=jane, actor=office_manager)
     upcoming = manager_client.get(reverse("clients:upcoming", args=[jane.pk])).content.decode()
     assert upcoming.count('<td data-label="Date" class="cell-lead">') == 12
     history = manager_client.get(reverse("clients:history", args=[jane.pk])).content.decode()

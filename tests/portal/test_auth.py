@@ -334,3 +334,21 @@ def test_an_invitation_link_from_before_make_inactive_stays_dead_after_reactivat
 
     assert "doesn't work any more" in page
     assert 'name="new_password1"' not in page
+
+
+@pytest.mark.parametrize(
+    ("url_name", "title"),
+    [
+        ("portal:accept_invitation", "This invitation link doesn&#x27;t work"),
+        ("portal:password_reset_confirm", "This password link doesn&#x27;t work"),
+    ],
+)
+def test_a_link_that_does_not_work_says_which_link_in_its_title(active_login, url_name, title):
+    uid = urlsafe_base64_encode(force_bytes(active_login.pk))
+    url = reverse(url_name, kwargs={"uidb64": uid, "token": "made-up-token"})
+
+    page = HttpClient().get(url, follow=True).content.decode()
+
+    assert f"<title>{title}" in page
+    assert f"<h1>{title}</h1>" in page
+    assert "Password reset unsuccessful" not in page

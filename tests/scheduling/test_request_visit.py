@@ -19,6 +19,7 @@ from scheduling.services.visits import request_visit
 from tests import helpers
 from tests.factories import (
     ClientFactory,
+    ClientLoginFactory,
     InactiveClientFactory,
     OfficeManagerFactory,
     PetFactory,
@@ -32,9 +33,15 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("business_in_new_yo
 at = partial(helpers.at, day=DAY)
 
 
+def own_login(client):
+    """The client's own login: who asks for its visits."""
+    return client.logins.first() or ClientLoginFactory(client=client)
+
+
 def test_request_visit_creates_a_requested_visit_without_sitter_for_the_pets(jordan, pets, walk):
     event = request_visit(
         jordan,
+        actor=own_login(jordan),
         service_type=walk,
         pets=pets,
         starts_at=at(9, 30),
@@ -55,7 +62,14 @@ def test_request_visit_creates_a_requested_visit_without_sitter_for_the_pets(jor
 
 
 def test_request_visit_accepts_pet_ids(jordan, pets, walk):
-    event = request_visit(jordan, service_type=walk, pets=[pets[0].pk], starts_at=at(9), now=NOW)
+    event = request_visit(
+        jordan,
+        actor=own_login(jordan),
+        service_type=walk,
+        pets=[pets[0].pk],
+        starts_at=at(9),
+        now=NOW,
+    )
 
     assert list(event.pets.all()) == [pets[0]]
 
@@ -64,8 +78,16 @@ def test_request_visit_costs_the_same_queries_for_one_pet_or_many(walk):
     def queries_for(pet_count: int) -> int:
         client = ClientFactory()
         pets = PetFactory.create_batch(pet_count, client=client)
+        own_login(client)
         with CaptureQueriesContext(connection) as captured:
-            request_visit(client, service_type=walk, pets=pets, starts_at=at(9), now=NOW)
+            request_visit(
+                client,
+                actor=own_login(client),
+                service_type=walk,
+                pets=pets,
+                starts_at=at(9),
+                now=NOW,
+            )
         return len(captured)
 
     assert queries_for(1) == queries_for(6)
@@ -74,7 +96,14 @@ def test_request_visit_costs_the_same_queries_for_one_pet_or_many(walk):
 def test_request_visit_refuses_a_start_in_the_past_or_now(jordan, pets, walk):
     for starts_at in (NOW - timedelta(minutes=1), NOW):
         with pytest.raises(ValidationError) as refused:
-            request_visit(jordan, service_type=walk, pets=pets, starts_at=starts_at, now=NOW)
+            request_visit(
+                jordan,
+                actor=own_login(jordan),
+                service_type=walk,
+                pets=pets,
+                starts_at=starts_at,
+                now=NOW,
+            )
         assert refusal_codes(refused.value) == {"starts_at": ["past"]}
         assert "Choose a date and time in the future." in refused.value.messages
 
@@ -88,7 +117,14 @@ def test_request_visit_refuses_a_start_in_the_past_or_now(jordan, pets, walk):
 )
 def test_request_visit_refuses_a_visit_outside_the_opening_hours(jordan, pets, walk, hour, minute):
     with pytest.raises(ValidationError) as refused:
-        request_visit(jordan, service_type=walk, pets=pets, starts_at=at(hour, minute), now=NOW)
+        request_visit(
+            jordan,
+            actor=own_login(jordan),
+            service_type=walk,
+            pets=pets,
+            starts_at=at(hour, minute),
+            now=NOW,
+        )
 
     assert refusal_codes(refused.value) == {"starts_at": ["outside_opening_hours"]}
     assert (
@@ -104,7 +140,14 @@ def test_request_visit_refuses_a_visit_outside_the_opening_hours(jordan, pets, w
 def test_request_visit_accepts_a_visit_that_fits_the_opening_hours_exactly(
     jordan, pets, walk, hour, minute
 ):
-    event = request_visit(jordan, service_type=walk, pets=pets, starts_at=at(hour, minute), now=NOW)
+    event = request_visit(
+        jordan,
+        actor=own_login(jordan),
+        service_type=walk,
+        pets=pets,
+        starts_at=at(hour, minute),
+        now=NOW,
+    )
 
     assert event.pk is not None
 
@@ -113,7 +156,14 @@ def test_request_visit_takes_an_overnight_stay_that_starts_within_opening_hours(
     """The sitter arrives within opening hours; the stay ends the next morning."""
     overnight = ServiceTypeFactory(name="Overnight stay", duration=timedelta(hours=12))
 
-    event = request_visit(jordan, service_type=overnight, pets=pets, starts_at=at(19), now=NOW)
+    event = request_visit(
+        jordan,
+        actor=own_login(jordan),
+        service_type=overnight,
+        pets=pets,
+        starts_at=at(19),
+        now=NOW,
+    )
 
     assert event.ends_at - event.starts_at == timedelta(hours=12)
 
@@ -121,10 +171,24 @@ def test_request_visit_takes_an_overnight_stay_that_starts_within_opening_hours(
 def test_request_visit_reads_opening_hours_in_the_business_time_zone(jordan, pets, walk):
     utc = ZoneInfo("UTC")
     # 21:00 UTC is 5 PM in New York (summer): open. 10:30 UTC is 6:30 AM: closed.
-    assert request_visit(jordan, service_type=walk, pets=pets, starts_at=at(21, tz=utc), now=NOW).pk
+    assert request_visit(
+        jordan,
+        actor=own_login(jordan),
+        service_type=walk,
+        pets=pets,
+        starts_at=at(21, tz=utc),
+        now=NOW,
+    ).pk
 
     with pytest.raises(ValidationError) as refused:
-        request_visit(jordan, service_type=walk, pets=pets, starts_at=at(10, 30, tz=utc), now=NOW)
+        request_visit(
+            jordan,
+            actor=own_login(jordan),
+            service_type=walk,
+            pets=pets,
+            starts_at=at(10, 30, tz=utc),
+            now=NOW,
+        )
     assert refusal_codes(refused.value) == {"starts_at": ["outside_opening_hours"]}
 
 
@@ -133,7 +197,9 @@ def test_request_visit_takes_any_time_when_the_business_sets_no_opening_hours(
 ):
     settings.BUSINESS_OPENING_HOURS = ""
 
-    event = request_visit(jordan, service_type=walk, pets=pets, starts_at=at(23, 45), now=NOW)
+    event = request_visit(
+        jordan, actor=own_login(jordan), service_type=walk, pets=pets, starts_at=at(23, 45), now=NOW
+    )
 
     assert event.ends_at == at(0, 15, day=DAY + timedelta(days=1))
 
@@ -143,7 +209,9 @@ def test_malformed_opening_hours_are_a_configuration_error(settings, jordan, pet
     settings.BUSINESS_OPENING_HOURS = value
 
     with pytest.raises(ImproperlyConfigured):
-        request_visit(jordan, service_type=walk, pets=pets, starts_at=at(9), now=NOW)
+        request_visit(
+            jordan, actor=own_login(jordan), service_type=walk, pets=pets, starts_at=at(9), now=NOW
+        )
 
 
 def test_request_visit_refuses_another_clients_pet(jordan, pets, walk):
@@ -151,7 +219,12 @@ def test_request_visit_refuses_another_clients_pet(jordan, pets, walk):
 
     with pytest.raises(ValidationError) as refused:
         request_visit(
-            jordan, service_type=walk, pets=[pets[0], someone_elses], starts_at=at(9), now=NOW
+            jordan,
+            actor=own_login(jordan),
+            service_type=walk,
+            pets=[pets[0], someone_elses],
+            starts_at=at(9),
+            now=NOW,
         )
 
     assert refusal_codes(refused.value) == {"pets": ["not_own_pet"]}
@@ -162,14 +235,23 @@ def test_request_visit_refuses_another_clients_pet(jordan, pets, walk):
 
 def test_request_visit_refuses_an_unknown_pet_id(jordan, pets, walk):
     with pytest.raises(ValidationError) as refused:
-        request_visit(jordan, service_type=walk, pets=[987654], starts_at=at(9), now=NOW)
+        request_visit(
+            jordan,
+            actor=own_login(jordan),
+            service_type=walk,
+            pets=[987654],
+            starts_at=at(9),
+            now=NOW,
+        )
 
     assert refusal_codes(refused.value) == {"pets": ["not_own_pet"]}
 
 
 def test_request_visit_needs_at_least_one_pet(jordan, walk):
     with pytest.raises(ValidationError) as refused:
-        request_visit(jordan, service_type=walk, pets=[], starts_at=at(9), now=NOW)
+        request_visit(
+            jordan, actor=own_login(jordan), service_type=walk, pets=[], starts_at=at(9), now=NOW
+        )
 
     assert refusal_codes(refused.value) == {"pets": ["required"]}
     assert "Choose at least one pet." in refused.value.messages
@@ -179,7 +261,14 @@ def test_request_visit_refuses_an_archived_service_type(jordan, pets):
     archived = ServiceTypeFactory(name="Pet taxi", is_active=False)
 
     with pytest.raises(ValidationError) as refused:
-        request_visit(jordan, service_type=archived, pets=pets, starts_at=at(9), now=NOW)
+        request_visit(
+            jordan,
+            actor=own_login(jordan),
+            service_type=archived,
+            pets=pets,
+            starts_at=at(9),
+            now=NOW,
+        )
 
     assert refusal_codes(refused.value) == {"service_type": ["archived"]}
     assert not ScheduledEvent.objects.exists()
@@ -188,7 +277,13 @@ def test_request_visit_refuses_an_archived_service_type(jordan, pets):
 def test_request_visit_refuses_a_note_over_the_limit(jordan, pets, walk):
     with pytest.raises(ValidationError) as refused:
         request_visit(
-            jordan, service_type=walk, pets=pets, starts_at=at(9), note="x" * 1001, now=NOW
+            jordan,
+            actor=own_login(jordan),
+            service_type=walk,
+            pets=pets,
+            starts_at=at(9),
+            note="x" * 1001,
+            now=NOW,
         )
 
     assert refusal_codes(refused.value) == {"note": ["max_length"]}
@@ -198,7 +293,9 @@ def test_request_visit_reports_every_refusal_at_once(jordan, walk):
     archived = ServiceTypeFactory(name="Pet taxi", is_active=False)
 
     with pytest.raises(ValidationError) as refused:
-        request_visit(jordan, service_type=archived, pets=[], starts_at=NOW, now=NOW)
+        request_visit(
+            jordan, actor=own_login(jordan), service_type=archived, pets=[], starts_at=NOW, now=NOW
+        )
 
     assert set(refusal_codes(refused.value)) == {"service_type", "pets", "starts_at"}
 
@@ -206,7 +303,12 @@ def test_request_visit_reports_every_refusal_at_once(jordan, walk):
 def test_request_visit_needs_an_aware_start(jordan, pets, walk):
     with pytest.raises(ValueError, match="time-zone aware"):
         request_visit(
-            jordan, service_type=walk, pets=pets, starts_at=datetime(2031, 6, 10, 9), now=NOW
+            jordan,
+            actor=own_login(jordan),
+            service_type=walk,
+            pets=pets,
+            starts_at=datetime(2031, 6, 10, 9),
+            now=NOW,
         )
 
 
@@ -215,7 +317,9 @@ def test_request_visit_refuses_an_inactive_client(walk):
     pet = PetFactory(client=client)
 
     with pytest.raises(ClientInactive) as refused:
-        request_visit(client, service_type=walk, pets=[pet], starts_at=at(9), now=NOW)
+        request_visit(
+            client, actor=own_login(client), service_type=walk, pets=[pet], starts_at=at(9), now=NOW
+        )
 
     assert refused.value.client == client
     assert "inactive" in str(refused.value)
@@ -227,7 +331,9 @@ def test_request_visit_rereads_the_client_and_refuses_when_made_inactive_since(j
     deactivate_client(jordan, actor=OfficeManagerFactory())
 
     with pytest.raises(ClientInactive):
-        request_visit(stale, service_type=walk, pets=pets, starts_at=at(9), now=NOW)
+        request_visit(
+            stale, actor=own_login(stale), service_type=walk, pets=pets, starts_at=at(9), now=NOW
+        )
 
     assert not ScheduledEvent.objects.exists()
 
@@ -236,7 +342,9 @@ def test_inactive_wins_over_bad_input(walk):
     client = InactiveClientFactory()
 
     with pytest.raises(ClientInactive):
-        request_visit(client, service_type=walk, pets=[], starts_at=NOW, now=NOW)
+        request_visit(
+            client, actor=own_login(client), service_type=walk, pets=[], starts_at=NOW, now=NOW
+        )
 
 
 # --- The row lock (PostgreSQL: SQLite has no row locks) -----------------------------
@@ -245,7 +353,9 @@ def test_inactive_wins_over_bad_input(walk):
 @pytest.mark.postgres
 def test_request_visit_locks_the_client_row_for_update(jordan, pets, walk):
     with CaptureQueriesContext(connection) as captured:
-        request_visit(jordan, service_type=walk, pets=pets, starts_at=at(9), now=NOW)
+        request_visit(
+            jordan, actor=own_login(jordan), service_type=walk, pets=pets, starts_at=at(9), now=NOW
+        )
 
     locks = [q["sql"] for q in captured.captured_queries if "FOR UPDATE" in q["sql"]]
     assert len(locks) == 1, captured.captured_queries
@@ -256,12 +366,12 @@ def test_request_visit_locks_the_client_row_for_update(jordan, pets, walk):
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_a_request_made_while_make_inactive_holds_the_lock_is_refused(roles, jordan, pets, walk):
-    actor = OfficeManagerFactory()
+    actor, login = OfficeManagerFactory(), own_login(jordan)
 
     deactivated, requested, waited = run_while_held(
         lambda: deactivate_client(jordan, actor=actor),
         lambda: request_visit(
-            jordan, service_type=walk, pets=pets, starts_at=days_ahead(1, time(10))
+            jordan, actor=login, service_type=walk, pets=pets, starts_at=days_ahead(1, time(10))
         ),
     )
 
@@ -274,11 +384,11 @@ def test_a_request_made_while_make_inactive_holds_the_lock_is_refused(roles, jor
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_a_request_committed_first_is_removed_by_make_inactive(roles, jordan, pets, walk):
-    actor = OfficeManagerFactory()
+    actor, login = OfficeManagerFactory(), own_login(jordan)
 
     requested, deactivated, waited = run_while_held(
         lambda: request_visit(
-            jordan, service_type=walk, pets=pets, starts_at=days_ahead(1, time(10))
+            jordan, actor=login, service_type=walk, pets=pets, starts_at=days_ahead(1, time(10))
         ),
         lambda: deactivate_client(Client.objects.get(pk=jordan.pk), actor=actor),
     )
@@ -303,6 +413,7 @@ def test_racing_request_and_make_inactive_never_leave_a_request_for_an_inactive_
             partial(
                 request_visit,
                 client,
+                actor=own_login(client),
                 service_type=walk,
                 pets=[pet],
                 starts_at=days_ahead(1, time(10)),

@@ -207,8 +207,9 @@ def test_delete_template_keeps_its_visits_and_empties_their_link(
     visits = ScheduledEvent.objects.filter(pk__in=[e.pk for e in made.events])
     before = list(visits.order_by("pk").values_list("starts_at", "status", "occurrence_date"))
 
-    # The client lock and one DELETE (plus the test's savepoint).
-    with django_assert_num_queries(4):
+    # The client lock, one DELETE and its line in the activity log (plus the
+    # test's savepoint).
+    with django_assert_num_queries(5):
         assert delete_template(template, actor=staff) is None
 
     assert not Template.objects.exists()
@@ -381,8 +382,8 @@ def test_apply_template_runs_the_same_queries_for_4_or_26_weeks(
     )
 
     # savepoint, client lock, template, its pets, taken dates, INSERT visits,
-    # INSERT their pets, the sitter's other visits, release.
-    with django_assert_num_queries(9):
+    # INSERT their pets, the sitter's other visits, the activity log, release.
+    with django_assert_num_queries(10):
         result = apply_template(
             template,
             start_date=DAY,
