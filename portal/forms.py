@@ -9,7 +9,7 @@ from django.utils.dateformat import time_format
 
 from clients.models import Client
 from petcare.forms import MultilineTextField
-from scheduling.forms.fields import PetOptionsMixin
+from scheduling.forms.fields import DATE_ERRORS, DATE_WIDGET, PetOptionsMixin, usable_date
 from scheduling.local_time import business_opening_hours, local_datetime
 from scheduling.selectors import client_pets, requestable_service_types
 from scheduling.services.checks import NOTE_MAX_LENGTH
@@ -47,8 +47,9 @@ class RequestServiceForm(PetOptionsMixin, forms.Form):
     )
     date = forms.DateField(
         label="Date",
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        error_messages={"required": "Choose a date.", "invalid": "Enter a date like 2030-06-21."},
+        widget=DATE_WIDGET,
+        error_messages=DATE_ERRORS,
+        validators=[usable_date],
     )
     time = forms.TimeField(
         label="Start time",

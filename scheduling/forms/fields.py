@@ -5,11 +5,20 @@ from django.core.exceptions import ValidationError
 
 from clients.models import Client, ClientInactive
 
+from ..local_time import date_refusal
 from ..models import ServiceType
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 TIME_WIDGET = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
 DATE_ERRORS = {"required": "Choose a date.", "invalid": "Enter a date like 2030-06-21."}
+
+
+def usable_date(day) -> None:
+    """A validator: a date the schedule takes (scheduling.local_time.usable_dates)."""
+    if refusal := date_refusal(day):
+        raise ValidationError(refusal, code="out_of_range")
+
+
 TIME_ERRORS = {"required": "Choose a time.", "invalid": "Enter a time like 09:30."}
 
 

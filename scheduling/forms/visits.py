@@ -23,6 +23,7 @@ from .fields import (
     ServiceErrorsMixin,
     ServiceTypeField,
     SitterField,
+    usable_date,
 )
 
 
@@ -43,6 +44,7 @@ class ClientPickerForm(forms.Form):
         required=False,
         widget=forms.HiddenInput,
         error_messages={"invalid": "Enter a date like 2030-06-21."},
+        validators=[usable_date],
     )
 
     def __init__(self, *args, **kwargs):
@@ -56,7 +58,9 @@ class VisitForm(ServiceErrorsMixin, OverlapWarningMixin, PetOptionsMixin, forms.
     service_type = ServiceTypeField()
     pets = PetsField()
     sitter = SitterField()
-    date = forms.DateField(label="Date", widget=DATE_WIDGET, error_messages=DATE_ERRORS)
+    date = forms.DateField(
+        label="Date", widget=DATE_WIDGET, error_messages=DATE_ERRORS, validators=[usable_date]
+    )
     start_time = forms.TimeField(label="Starts at", widget=TIME_WIDGET, error_messages=TIME_ERRORS)
     end_time = forms.TimeField(
         label="Ends at",

@@ -2,13 +2,16 @@
 input is collected by field and raised at once, as one ValidationError."""
 
 from collections.abc import Iterable
+from datetime import date, datetime
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.text import normalize_newlines
 
 from clients.models import Client, Pet
 
+from ..local_time import business_timezone, date_refusal
 from ..models import ServiceType
 
 # The longest note a client can add to a request (and staff to a visit).
@@ -66,6 +69,26 @@ class Refusals:
         )
         if not list(staff):
             self.add("sitter", "Choose a sitter from the staff.", "not_staff")
+
+    def check_date(
+        self, field: str, moment: date | datetime | None, *, today: date | None = None
+    ) -> bool:
+        """A date (or the local date of a moment) the schedule takes
+        (scheduling.local_time.usable_dates, around ``today``); whether it does."""
+        if moment is None:
+            return True
+        try:
+            day = (
+                timezone.localtime(moment, business_timezone()).date()
+                if isinstance(moment, datetime)
+                else moment
+            )
+            refusal = date_refusal(day, today=today)
+        except OverflowError:  # the last moments of year 9999 in UTC
+            refusal = date_refusal(date.max, today=today)
+        if refusal:
+            self.add(field, refusal, "out_of_range")
+        return not refusal
 
     def check_note(self, note: str, *, field: str) -> None:
         if len(clean_note(note)) > NOTE_MAX_LENGTH:

@@ -32,9 +32,16 @@ from .checks import Refusals, pet_ids
 MAX_APPLY_DAYS = 366
 
 
-def _validate_template(template: Template, *, pets: Iterable[Pet | int]) -> set[int]:
-    """Every reason to refuse a template at once, by field; returns the pets' ids."""
+def _validate_template(
+    template: Template, *, pets: Iterable[Pet | int], kept_first_date: date | None = None
+) -> set[int]:
+    """Every reason to refuse a template at once, by field; returns the pets'
+    ids. Its dates are ones the schedule takes; a first date the template
+    already had (one that began long ago) stays as it is."""
     refusals = Refusals()
+    if template.first_date != kept_first_date:
+        refusals.check_date("first_date", template.first_date)
+    refusals.check_date("last_date", template.last_date)
     try:
         # Template.clean() checks (and sorts) the weekdays.
         template.full_clean(
@@ -74,11 +81,12 @@ class TemplateFields(TypedDict):
 def _save_template(template: Template, fields: TemplateFields) -> Template:
     """Set the fields, refuse what the rules refuse, save, and leave exactly
     these pets on the template (two statements whatever their number)."""
+    kept_first_date = None if template._state.adding else template.first_date
     fields = {"sitter": None, "last_date": None, **fields}
     pets = fields.pop("pets")
     for name, value in fields.items():
         setattr(template, name, value)
-    ids = _validate_template(template, pets=pets)
+    ids = _validate_template(template, pets=pets, kept_first_date=kept_first_date)
     template.save()
     TemplatePet.objects.filter(template=template).exclude(pet_id__in=ids).delete()
     TemplatePet.objects.bulk_create(
@@ -167,7 +175,11 @@ class TemplateApplication:
     overlapping: list[ScheduledEvent]
 
 
-def _validate_range(start_date: date, end_date: date) -> None:
+def _validate_range(start_date: date, end_date: date, *, today: date) -> None:
+    refusals = Refusals()
+    refusals.check_date("start_date", start_date, today=today)
+    refusals.check_date("end_date", end_date, today=today)
+    refusals.raise_any()
     if end_date < start_date:
         raise ValidationError(
             {
@@ -213,7 +225,7 @@ def apply_template(
     tz = business_timezone()
     with transaction.atomic():
         locked = Client.objects.lock_schedulable(template.client_id)
-        _validate_range(start_date, end_date)
+        _validate_range(start_date, end_date, today=timezone.localdate(now, tz))
         # Re-read under the lock: template changes take the same lock.
         current = Template.objects.select_related("service_type").filter(pk=template.pk).first()
         if current is None:

@@ -149,7 +149,11 @@ def _validate_request(
     )
     ids = pet_ids(pets)
     refusals.check_pets(client, ids, not_own="You can only request visits for your own pets.")
-    if starts_at <= now:
+    if not refusals.check_date(
+        "starts_at", starts_at, today=timezone.localdate(now, business_timezone())
+    ):
+        pass
+    elif starts_at <= now:
         refusals.add("starts_at", "Choose a date and time in the future.", "past")
     elif hours := business_opening_hours():
         opens, closes = hours
@@ -202,7 +206,11 @@ def _checked_visit(
     ids = pet_ids(fields["pets"])
     refusals.check_pets(client, ids, not_own=f"Choose only {client.name}'s pets.")
     refusals.check_sitter(sitter)
-    if ends_at is None:
+    if not (
+        refusals.check_date("starts_at", starts_at) and refusals.check_date("ends_at", ends_at)
+    ):
+        pass
+    elif ends_at is None:
         ends_at = end_after(starts_at, service_type.duration)
     elif ends_at <= starts_at:
         refusals.add("ends_at", "The visit must end after it starts.", "ends_before_start")
