@@ -250,6 +250,8 @@ class ActivityEntry(models.Model):
                 f"{changes.get('skipped', 0)} already there, "
                 f"{changes.get('start_date')} to {changes.get('end_date')}."
             )
+            if left := changes.get("sitter_left"):
+                lines.append(f"{left} not made: the sitter can't take visits any more.")
         if sitter := changes.get("sitter"):
             lines.append(f"Sitter: {sitter}.")
         return lines

@@ -23,6 +23,18 @@ def clean_note(note: str) -> str:
     return normalize_newlines(note or "").strip()
 
 
+def sitter_can_take_visits(sitter) -> bool:
+    """Whether ``sitter`` is a login that can be assigned visits now; its row
+    stays locked until the transaction ends."""
+    return (
+        get_user_model()
+        .objects.assignable()
+        .select_for_update(of=("self",))
+        .filter(pk=sitter.pk)
+        .exists()
+    )
+
+
 def pet_ids(pets: Iterable[Pet | int]) -> set[int]:
     return {pet.pk if isinstance(pet, Pet) else int(pet) for pet in pets}
 
@@ -54,21 +66,23 @@ class Refusals:
         if not service_type.is_active:
             self.add("service_type", archived, "archived")
 
-    def check_sitter(self, sitter) -> None:
-        """A sitter is a login that can be assigned visits (``User.objects.assignable``).
-        Its row stays locked until the transaction ends, so two visits
-        scheduled at once for the same sitter see each other in the overlap check."""
+    def check_sitter(self, sitter) -> bool:
+        """A sitter is a login that can be assigned visits
+        (``User.objects.assignable``): not one who has left, nor a client's
+        login. Its row stays locked until the transaction ends, so two visits
+        scheduled at once for the same sitter see each other in the overlap
+        check. Returns whether the sitter (or none) is fine."""
         if sitter is None:
-            return
-        staff = (
-            get_user_model()
-            .objects.assignable()
-            .select_for_update(of=("self",))
-            .filter(pk=sitter.pk)
-            .values_list("pk", flat=True)[:1]
+            return True
+        if sitter_can_take_visits(sitter):
+            return True
+        self.add(
+            "sitter",
+            f"{sitter} can't be given visits (they have left, or aren't a sitter): "
+            "choose another sitter.",
+            "not_staff",
         )
-        if not list(staff):
-            self.add("sitter", "Choose a sitter from the staff.", "not_staff")
+        return False
 
     def check_date(
         self, field: str, moment: date | datetime | None, *, today: date | None = None

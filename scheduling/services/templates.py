@@ -1,6 +1,7 @@
 """Writes of recurring templates: add, edit, remove, and apply over a range
 of dates (which puts their visits on the schedule)."""
 
+import dataclasses
 from bisect import bisect_left
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -26,7 +27,7 @@ from ..models import (
     TemplatePet,
 )
 from ..recurrence import end_after, local_start, occurrence_dates
-from .checks import Refusals, pet_ids
+from .checks import Refusals, pet_ids, sitter_can_take_visits
 
 # The longest date range a template is applied over at once (a year).
 MAX_APPLY_DAYS = 366
@@ -173,6 +174,9 @@ class TemplateApplication:
     events: list[ScheduledEvent]
     # Those of them that share time with another visit of the template's sitter.
     overlapping: list[ScheduledEvent]
+    # The occurrences not made because the template's sitter can't take
+    # visits any more (left, or no longer a sitter).
+    sitter_left: list[date] = dataclasses.field(default_factory=list)
 
 
 def _validate_range(start_date: date, end_date: date, *, today: date) -> None:
@@ -227,7 +231,9 @@ def apply_template(
         locked = Client.objects.lock_schedulable(template.client_id)
         _validate_range(start_date, end_date, today=timezone.localdate(now, tz))
         # Re-read under the lock: template changes take the same lock.
-        current = Template.objects.select_related("service_type").filter(pk=template.pk).first()
+        current = (
+            Template.objects.select_related("service_type", "sitter").filter(pk=template.pk).first()
+        )
         if current is None:
             raise _template_gone()
         service = current.service_type
@@ -261,6 +267,10 @@ def apply_template(
                     template=current, occurrence_date__range=(dates[0], dates[-1])
                 ).values_list("occurrence_date", flat=True)
             )
+        free = [day for day in dates if day not in taken]
+        # A sitter who has left (or isn't a sitter any more) gets no visit:
+        # those occurrences are skipped and named, not given to them.
+        sitter_left = free if current.sitter and not sitter_can_take_visits(current.sitter) else []
         new = [
             ScheduledEvent(
                 client=locked,
@@ -272,8 +282,8 @@ def apply_template(
                 template=current,
                 occurrence_date=day,
             )
-            for day in dates
-            if day not in taken
+            for day in free
+            if not sitter_left
         ]
         events = ScheduledEvent.objects.bulk_create(new) if new else []
         if events:
@@ -287,7 +297,8 @@ def apply_template(
             current,
             actor=actor,
             created=len(events),
-            skipped=len(dates) - len(events),
+            skipped=len(dates) - len(events) - len(sitter_left),
+            sitter_left=len(sitter_left),
             start_date=start_date.isoformat(),
             end_date=end_date.isoformat(),
         )
@@ -296,9 +307,10 @@ def apply_template(
         start_date=start_date,
         end_date=end_date,
         created=len(events),
-        skipped=len(dates) - len(events),
+        skipped=len(dates) - len(events) - len(sitter_left),
         events=events,
         overlapping=overlapping,
+        sitter_left=sitter_left,
     )
 
 

@@ -433,7 +433,8 @@ def confirm_request(
     one is given (else the sitter it has, if any). Refused with Refused when
     ``actor`` may not change visits, ClientInactive under the client's row
     lock for an inactive client (confirming is scheduling), ValidationError
-    for a sitter who isn't staff, SitterOverlap when the sitter already has a
+    for a sitter who can't take visits (chosen now, or already on the request
+    and left since), SitterOverlap when the sitter already has a
     visit then (unless ``allow_overlap``), InvalidTransition when the visit
     isn't a request any more."""
     policy.require(policy.may_change_visits, actor)
@@ -444,13 +445,13 @@ def confirm_request(
             raise InvalidTransition(
                 event, action="confirm", status=current.status if current else None
             )
-        also = {}
-        if sitter is not None:
-            refusals = Refusals()
-            refusals.check_sitter(sitter)
-            refusals.raise_any()
-            also["sitter"] = sitter
+        also = {"sitter": sitter} if sitter is not None else {}
         assigned = sitter if sitter is not None else current.sitter
+        # The sitter who goes, chosen now or already on the request, must
+        # still be able to take visits.
+        refusals = Refusals()
+        refusals.check_sitter(assigned)
+        refusals.raise_any()
         if not allow_overlap:
             _refuse_overlaps(
                 assigned,

@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.dateformat import format as format_date
 from django.views.decorators.http import require_http_methods
 from django.views.decorators.vary import vary_on_headers
 
@@ -132,13 +133,27 @@ def template_apply(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         form.add_service_errors(error)
         return render_dialog(request, CONFIRM_TEMPLATE, context, status=400)
     else:
-        # Overlaps are a warning to act on, not a refusal: the visits are made.
-        notify = messages.warning if result.overlapping else messages.success
+        # Overlaps and a sitter who left are warnings to act on, not refusals.
+        notify = messages.warning if result.overlapping or result.sitter_left else messages.success
         notify(request, _applied_summary(result))
     return done(request, client.get_absolute_url())
 
 
+# How many skipped dates a message names before it says "and N more".
+NAMED_DATES = 5
+
+
 def _applied_summary(result: services.TemplateApplication) -> str:
+    if left := result.sitter_left:
+        sitter = result.template.sitter
+        who = sitter.get_full_name() or sitter.email
+        named = "; ".join(format_date(day, "D, M j") for day in left[:NAMED_DATES])
+        more = f" and {len(left) - NAMED_DATES} more" if len(left) > NAMED_DATES else ""
+        return (
+            f"No visit was made for {len(left)} date{'' if len(left) == 1 else 's'} "
+            f"({named}{more}): {who} can't be given visits any more. Edit the template "
+            "to choose another sitter, then apply it again."
+        )
     summary = (
         f"Created {result.created} visit{'' if result.created == 1 else 's'}; "
         f"{result.skipped} already existed."

@@ -381,9 +381,10 @@ def test_apply_template_runs_the_same_queries_for_4_or_26_weeks(
         client=jordan, sitter=sitter, actor=staff, **template_fields(pets, walk)
     )
 
-    # savepoint, client lock, template, its pets, taken dates, INSERT visits,
-    # INSERT their pets, the sitter's other visits, the activity log, release.
-    with django_assert_num_queries(10):
+    # savepoint, client lock, template, its pets, taken dates, the sitter
+    # (still able to take visits, locked), INSERT visits, INSERT their pets,
+    # the sitter's other visits, the activity log, release.
+    with django_assert_num_queries(11):
         result = apply_template(
             template,
             start_date=DAY,

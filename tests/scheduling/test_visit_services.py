@@ -193,10 +193,16 @@ def test_schedule_event_refuses_an_archived_service_type(jordan, pets, staff):
 def test_schedule_event_refuses_a_sitter_who_isnt_staff(
     roles, jordan, pets, walk, staff, make_sitter
 ):
+    sitter = make_sitter()
     with pytest.raises(ValidationError) as refused:
-        schedule(jordan, pets, walk, actor=staff, sitter=make_sitter())
+        schedule(jordan, pets, walk, actor=staff, sitter=sitter)
 
-    assert refused.value.message_dict == {"sitter": ["Choose a sitter from the staff."]}
+    assert refused.value.message_dict == {
+        "sitter": [
+            f"{sitter} can't be given visits (they have left, or aren't a sitter): "
+            "choose another sitter."
+        ]
+    }
     assert not ScheduledEvent.objects.exists()
 
 
@@ -646,7 +652,7 @@ def test_confirm_request_refuses_a_sitter_who_isnt_staff(jordan, staff):
     with pytest.raises(ValidationError) as refused:
         confirm_request(request, actor=staff, sitter=ClientLoginFactory())
 
-    assert refused.value.message_dict == {"sitter": ["Choose a sitter from the staff."]}
+    assert refusal_codes(refused.value) == {"sitter": ["not_staff"]}
     assert ScheduledEvent.objects.get(pk=request.pk).status == S.REQUESTED
 
 
