@@ -3,7 +3,7 @@ from django.core.exceptions import ValidationError
 
 from petcare.forms import MultilineTextField
 
-from .models import Client
+from .models import ADDRESS_MAX_LENGTH, NOTES_MAX_LENGTH, REASON_MAX_LENGTH, Client
 from .selectors import ClientFilter
 
 
@@ -19,10 +19,16 @@ class ClientForm(forms.Form):
     )
     phone = forms.CharField(max_length=40, required=False, label="Phone")
     address = MultilineTextField(
-        required=False, label="Address", widget=forms.Textarea(attrs={"rows": 3})
+        required=False,
+        label="Address",
+        max_length=ADDRESS_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
     notes = MultilineTextField(
-        required=False, label="Notes", widget=forms.Textarea(attrs={"rows": 4})
+        required=False,
+        label="Notes",
+        max_length=NOTES_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 4}),
     )
 
     def clean_email(self) -> str:
@@ -70,7 +76,7 @@ class ReasonField(MultilineTextField):
     def __init__(self, **kwargs):
         kwargs.setdefault("label", "Reason (optional, for the history)")
         kwargs.setdefault("required", False)
-        kwargs.setdefault("max_length", 500)
+        kwargs.setdefault("max_length", REASON_MAX_LENGTH)
         kwargs.setdefault("widget", forms.Textarea(attrs={"rows": 2}))
         super().__init__(**kwargs)
 

@@ -3,9 +3,16 @@
 import re
 
 from django.conf import settings
+from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.db.models.functions import Lower
 from django.urls import reverse
+
+# The longest text a person may type in each box: room for a real address or
+# note, not for a megabyte pasted by mistake (forms and services both check).
+ADDRESS_MAX_LENGTH = 500
+NOTES_MAX_LENGTH = 5000
+REASON_MAX_LENGTH = 500
 
 
 def phone_digits(phone: str) -> str:
@@ -61,8 +68,8 @@ class Client(models.Model):
     phone = models.CharField(max_length=40, blank=True)
     # The phone number's digits only, so "555 0101" finds "(555) 010-1".
     phone_digits = models.CharField(max_length=40, blank=True, editable=False)
-    address = models.TextField(blank=True)
-    notes = models.TextField(blank=True)
+    address = models.TextField(blank=True, validators=[MaxLengthValidator(ADDRESS_MAX_LENGTH)])
+    notes = models.TextField(blank=True, validators=[MaxLengthValidator(NOTES_MAX_LENGTH)])
     is_active = models.BooleanField(default=True)
     deactivated_at = models.DateTimeField(null=True, blank=True, editable=False)
     deactivated_by = models.ForeignKey(
@@ -164,7 +171,7 @@ class Pet(models.Model):
     name = models.CharField(max_length=100)
     species = models.CharField(max_length=20, choices=Species, default=Species.DOG)
     breed = models.CharField(max_length=100, blank=True)
-    notes = models.TextField(blank=True)
+    notes = models.TextField(blank=True, validators=[MaxLengthValidator(NOTES_MAX_LENGTH)])
 
     class Meta:
         ordering = ["name", "pk"]
@@ -200,7 +207,7 @@ class ClientStatusChange(models.Model):
     delete_templates = models.BooleanField(null=True)
     events_removed = models.PositiveIntegerField(default=0)
     templates_removed = models.PositiveIntegerField(default=0)
-    reason = models.TextField(blank=True)
+    reason = models.TextField(blank=True, validators=[MaxLengthValidator(REASON_MAX_LENGTH)])
 
     class Meta:
         ordering = ["-changed_at", "-pk"]

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -17,12 +18,13 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
+from django.utils.text import normalize_newlines
 
-from petcare import activity, policy, roles
+from petcare import activity, policy, rate_limits, roles
 from petcare.tokens import invitation_token
 
 from . import schedule
-from .models import Client, ClientStatusChange, StatusAction
+from .models import REASON_MAX_LENGTH, Client, ClientStatusChange, StatusAction
 
 
 class ClientAlreadyInactive(Exception):
@@ -153,6 +155,16 @@ def update_client(client: Client, *, actor, **changes) -> Client:
     return locked
 
 
+def _clean_reason(reason: str) -> str:
+    reason = normalize_newlines(reason or "").strip()
+    if len(reason) > REASON_MAX_LENGTH:
+        raise ValidationError(
+            {"reason": f"Keep the reason under {REASON_MAX_LENGTH} characters."},
+            code="max_length",
+        )
+    return reason
+
+
 def _change_status(
     locked: Client, *, is_active: bool, actor, now: datetime, **history
 ) -> ClientStatusChange:
@@ -188,8 +200,10 @@ def deactivate_client(
     canceled or completed) and its templates, end its logins' sessions, and
     record the change. Nothing is sent to the client. Raises
     ClientAlreadyInactive, changing nothing, when the client is inactive, and
-    Refused (PermissionDenied) when ``actor`` may not change a client's status."""
+    Refused (PermissionDenied) when ``actor`` may not change a client's status,
+    ValidationError for a reason over REASON_MAX_LENGTH."""
     policy.require(policy.may_change_client_status, actor)
+    reason = _clean_reason(reason)
     with transaction.atomic():
         locked = Client.objects.lock(client.pk)
         if not locked.is_active:
@@ -208,7 +222,7 @@ def deactivate_client(
             delete_templates=delete_templates,
             events_removed=events_removed,
             templates_removed=templates_removed,
-            reason=reason.strip(),
+            reason=reason,
         )
     return Deactivation(
         client=locked,
@@ -226,12 +240,13 @@ def reactivate_client(
     nothing, when the client is active, and Refused (PermissionDenied) when
     ``actor`` may not change a client's status."""
     policy.require(policy.may_change_client_status, actor)
+    reason = _clean_reason(reason)
     with transaction.atomic():
         locked = Client.objects.lock(client.pk)
         if locked.is_active:
             raise ClientAlreadyActive(locked)
         now = now or timezone.now()
-        change = _change_status(locked, is_active=True, actor=actor, now=now, reason=reason.strip())
+        change = _change_status(locked, is_active=True, actor=actor, now=now, reason=reason)
     return Reactivation(client=locked, status_change=change)
 
 
@@ -251,6 +266,14 @@ def invite_client(client: Client, *, actor, build_url) -> Invitation:
         if not locked.email:
             raise CannotInvite(
                 f"{locked.name} has no email address. Add one with Edit details, then invite."
+            )
+        if not rate_limits.allow(
+            (rate_limits.INVITE_PER_RECIPIENT, locked.email),
+            (rate_limits.INVITE_PER_SENDER, str(actor.pk)),
+        ):
+            raise CannotInvite(
+                f"Several invitations went to {locked.email} in the last hour (or you sent "
+                "many): wait an hour before sending another. The last one still works."
             )
         login = User.objects.filter(email=locked.email).first()
         if login is not None and login.client_id != locked.pk:

@@ -5,6 +5,8 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 from django.utils.text import normalize_newlines
 
+from .converters import MAX_ID
+
 
 class MultilineTextField(forms.CharField):
     """A textarea's text. Browsers send its line breaks as CRLF; they are
@@ -41,3 +43,37 @@ class SignInForm(AuthenticationForm):
     @property
     def refused_wrong_door(self) -> bool:
         return self.has_error("__all__", "wrong_door")
+
+
+def _too_large_for_an_id(value) -> bool:
+    text = str(value).strip().lstrip("+-")
+    return text.isdigit() and int(text) > MAX_ID
+
+
+class RowChoiceField(forms.ModelChoiceField):
+    """A ModelChoiceField whose choice, sent as a number too large for an id,
+    is an invalid choice like any other, not a database error."""
+
+    def to_python(self, value):
+        if value not in self.empty_values and _too_large_for_an_id(value):
+            raise ValidationError(
+                self.error_messages["invalid_choice"],
+                code="invalid_choice",
+                params={"value": value},
+            )
+        return super().to_python(value)
+
+
+class RowsChoiceField(forms.ModelMultipleChoiceField):
+    """A ModelMultipleChoiceField that refuses numbers too large for an id as
+    invalid choices, not database errors."""
+
+    def _check_values(self, value):
+        for pk in value:
+            if _too_large_for_an_id(pk):
+                raise ValidationError(
+                    self.error_messages["invalid_pk_value"],
+                    code="invalid_pk_value",
+                    params={"pk": pk},
+                )
+        return super()._check_values(value)

@@ -259,3 +259,18 @@ class ActivityEntry(models.Model):
     @property
     def reason(self) -> str:
         return (self.changes or {}).get("reason", "")
+
+
+class RateLimitHit(models.Model):
+    """One use of something rate-limited (an email sent on request), counted
+    per key within a time window (petcare.rate_limits). In the database, so
+    every process of the app counts the same uses."""
+
+    key = models.CharField(max_length=300)
+    at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["key", "at"], name="rate_limit_key_at_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.key} at {self.at:%Y-%m-%d %H:%M}"

@@ -3,9 +3,10 @@
 The doors of an inactive client: the sign-in says the account is no longer
 active only to the right password (every other failure reads and costs the
 same), password reset and invitations send nothing and their links do
-nothing, and sessions end at the next request (see petcare.access).
+nothing, and sessions end at the next request (see portal.access).
 """
 
+from axes.helpers import get_client_ip_address
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import authenticate, get_user_model
@@ -17,11 +18,13 @@ from django.contrib.auth.forms import (
 )
 from django.contrib.auth.views import INTERNAL_RESET_SESSION_TOKEN
 from django.core.exceptions import ValidationError
+from django.http import HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse_lazy
 from django.utils.decorators import method_decorator
 
 from clients.backends import INACTIVE_CLIENT_FLAG, account_inactive_message
+from petcare import rate_limits
 from petcare.forms import SignInForm
 from petcare.tokens import invitation_token, password_reset_token, was_valid_before
 
@@ -145,6 +148,19 @@ class PortalPasswordResetView(auth_views.PasswordResetView):
     def extra_email_context(self) -> dict:
         # Read when the email is sent, not when the module is imported.
         return {"business_name": settings.BUSINESS_NAME}
+
+    def form_valid(self, form):
+        """Send, unless this account or this address has asked too often
+        (rate_limits.RESET_PER_ACCOUNT, RESET_PER_ADDRESS): then nothing is
+        sent, and the page that follows is the same, so it tells nobody
+        anything."""
+        address = get_client_ip_address(self.request) or "unknown"
+        if rate_limits.allow(
+            (rate_limits.RESET_PER_ACCOUNT, form.cleaned_data["email"]),
+            (rate_limits.RESET_PER_ADDRESS, address),
+        ):
+            return super().form_valid(form)
+        return HttpResponseRedirect(self.get_success_url())
 
 
 class PortalPasswordResetDoneView(auth_views.PasswordResetDoneView):

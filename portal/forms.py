@@ -7,8 +7,8 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.dateformat import time_format
 
-from clients.models import Client
-from petcare.forms import MultilineTextField
+from clients.models import ADDRESS_MAX_LENGTH, Client
+from petcare.forms import MultilineTextField, RowChoiceField, RowsChoiceField
 from scheduling.forms.fields import DATE_ERRORS, DATE_WIDGET, PetOptionsMixin, usable_date
 from scheduling.local_time import business_opening_hours, local_datetime
 from scheduling.selectors import client_pets, requestable_service_types
@@ -26,7 +26,7 @@ def opening_hours_display() -> str:
 class RequestServiceForm(PetOptionsMixin, forms.Form):
     """What a client asks for: service, pets, when, and a note."""
 
-    service_type = forms.ModelChoiceField(
+    service_type = RowChoiceField(
         queryset=None,  # set per form: what can be requested now
         label="Service",
         widget=forms.RadioSelect,
@@ -35,7 +35,7 @@ class RequestServiceForm(PetOptionsMixin, forms.Form):
             "invalid_choice": "Choose one of the services listed.",
         },
     )
-    pets = forms.ModelMultipleChoiceField(
+    pets = RowsChoiceField(
         queryset=None,  # set per form: the client's own pets
         label="Pets",
         widget=forms.CheckboxSelectMultiple,
@@ -134,6 +134,7 @@ class ProfileForm(forms.Form):
     )
     address = MultilineTextField(
         required=False,
+        max_length=ADDRESS_MAX_LENGTH,
         label="Address",
         help_text="Where we visit your pets.",
         widget=forms.Textarea(attrs={"rows": 3, "autocomplete": "street-address"}),

@@ -4,6 +4,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from clients.models import Client, ClientInactive
+from petcare.forms import RowChoiceField, RowsChoiceField
 
 from ..local_time import date_refusal
 from ..models import ServiceType
@@ -37,7 +38,7 @@ class ServiceErrorsMixin:
             self.add_error(field if field in self.fields else None, errors)
 
 
-class ActiveClientField(forms.ModelChoiceField):
+class ActiveClientField(RowChoiceField):
     """Offers active clients only; an inactive one is refused with the
     services' ClientInactive words, not "not one of the choices"."""
 
@@ -52,7 +53,7 @@ class ActiveClientField(forms.ModelChoiceField):
             raise
 
 
-class PetsField(forms.ModelMultipleChoiceField):
+class PetsField(RowsChoiceField):
     widget = forms.CheckboxSelectMultiple
 
     def __init__(self, **kwargs):
@@ -69,7 +70,7 @@ class PetsField(forms.ModelMultipleChoiceField):
         super().__init__(**kwargs)
 
 
-class SitterField(forms.ModelChoiceField):
+class SitterField(RowChoiceField):
     def __init__(self, **kwargs):
         kwargs.setdefault("queryset", None)
         kwargs.setdefault("label", "Sitter")
@@ -82,7 +83,7 @@ class SitterField(forms.ModelChoiceField):
         return user.get_full_name() or user.email
 
 
-class ServiceTypeField(forms.ModelChoiceField):
+class ServiceTypeField(RowChoiceField):
     def __init__(self, **kwargs):
         kwargs.setdefault("queryset", None)
         kwargs.setdefault("label", "Service")
