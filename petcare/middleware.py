@@ -2,6 +2,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
+from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import resolve_url
 from django.urls import reverse
@@ -45,4 +46,27 @@ class NoStoreHtmlMiddleware:
         content_type = response.get("Content-Type", "")
         if content_type.startswith("text/html") and not response.has_header("Cache-Control"):
             patch_cache_control(response, private=True, no_store=True)
+        return response
+
+
+class AtomicWritesMiddleware:
+    """Every request that may write (not GET, HEAD, OPTIONS or TRACE) is one
+    transaction, session and messages included: when it ends in a server
+    error, wherever the error happened (in a service, or while rendering
+    after it), everything it did is rolled back, so the error page's
+    "nothing was changed" is true. Reads run outside any transaction, as
+    before, and keep SQLite's readers from queueing for its write lock."""
+
+    SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.method in self.SAFE_METHODS:
+            return self.get_response(request)
+        with transaction.atomic():
+            response = self.get_response(request)
+            if response.status_code >= 500:
+                transaction.set_rollback(True)
         return response

@@ -60,8 +60,8 @@ ERRORS = {
     ),
     500: (
         "Something went wrong on our side",
-        "Nothing you did caused this. Try again in a minute; if it keeps happening, "
-        "tell your Petcare admin.",
+        "Nothing you did caused this, and nothing was changed. Try again in a minute; "
+        "if it keeps happening, tell your Petcare admin.",
     ),
     "csrf": (
         "This form has expired",
