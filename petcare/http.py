@@ -54,3 +54,22 @@ def done(request, url: str) -> HttpResponse:
     if getattr(request, "htmx", False):
         return HttpResponseClientRedirect(url)
     return redirect(url)
+
+
+class ServedMethodsFirst:
+    """A class-based view that answers a method it doesn't serve with 405
+    before anything else: before the sign-in check, the one-time link's
+    check, or Django's form views, which take a PUT for a POST."""
+
+    http_method_names = ["get", "head", "post", "options"]
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.method.lower() not in self.http_method_names:
+            return self.http_method_not_allowed(request, *args, **kwargs)
+        return super().dispatch(request, *args, **kwargs)
+
+
+class ReadOnlyPage(ServedMethodsFirst):
+    """A page that only shows: GET and HEAD (and OPTIONS)."""
+
+    http_method_names = ["get", "head", "options"]

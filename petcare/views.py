@@ -7,7 +7,7 @@ from django.views.decorators.http import require_safe
 
 from .access import ClientLoginOnStaffPage, StaffLoginOnPortalPage
 from .forms import SignInForm
-from .http import render_dialog
+from .http import ServedMethodsFirst, render_dialog
 
 
 class StaffAuthenticationForm(SignInForm):
@@ -25,7 +25,7 @@ class StaffAuthenticationForm(SignInForm):
         return user.client_id is not None
 
 
-class StaffLoginView(auth_views.LoginView):
+class StaffLoginView(ServedMethodsFirst, auth_views.LoginView):
     template_name = "registration/login.html"
     authentication_form = StaffAuthenticationForm
     redirect_authenticated_user = False

@@ -43,3 +43,11 @@ def _session_user_is_inactive_client(request) -> bool:
     return User.objects.filter(
         pk=request.session[SESSION_KEY], client__isnull=False, client__is_active=False
     ).exists()
+
+
+class ClientLoginRequiredMixin:
+    """client_login_required for a class-based view (after ServedMethodsFirst,
+    when both are used, so a method the page doesn't serve is a 405 first)."""
+
+    def dispatch(self, request, *args, **kwargs):
+        return client_login_required(super().dispatch)(request, *args, **kwargs)

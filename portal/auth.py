@@ -21,14 +21,14 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse_lazy
-from django.utils.decorators import method_decorator
 
 from clients.backends import INACTIVE_CLIENT_FLAG, account_inactive_message
 from petcare import rate_limits
 from petcare.forms import SignInForm
+from petcare.http import ReadOnlyPage, ServedMethodsFirst
 from petcare.tokens import invitation_token, password_reset_token, was_valid_before
 
-from .access import INACTIVE_NOTICE, client_login_required
+from .access import INACTIVE_NOTICE, ClientLoginRequiredMixin
 
 
 class PortalAuthenticationForm(SignInForm):
@@ -51,7 +51,7 @@ class PortalAuthenticationForm(SignInForm):
         return super().get_invalid_login_error()
 
 
-class PortalLoginView(auth_views.LoginView):
+class PortalLoginView(ServedMethodsFirst, auth_views.LoginView):
     template_name = "portal/login.html"
     authentication_form = PortalAuthenticationForm
     next_page = reverse_lazy("portal:dashboard")
@@ -99,8 +99,9 @@ class ThrottledPasswordChangeForm(PasswordChangeForm):
         return old_password
 
 
-@method_decorator(client_login_required, name="dispatch")
-class PortalPasswordChangeView(auth_views.PasswordChangeView):
+class PortalPasswordChangeView(
+    ServedMethodsFirst, ClientLoginRequiredMixin, auth_views.PasswordChangeView
+):
     template_name = "portal/password_change.html"
     form_class = ThrottledPasswordChangeForm
     success_url = reverse_lazy("portal:profile")
@@ -136,7 +137,7 @@ class ActiveClientPasswordResetForm(PasswordResetForm):
         )
 
 
-class PortalPasswordResetView(auth_views.PasswordResetView):
+class PortalPasswordResetView(ServedMethodsFirst, auth_views.PasswordResetView):
     template_name = "portal/password_reset.html"
     email_template_name = "portal/email/password_reset.txt"
     subject_template_name = "portal/email/password_reset_subject.txt"
@@ -163,7 +164,7 @@ class PortalPasswordResetView(auth_views.PasswordResetView):
         return HttpResponseRedirect(self.get_success_url())
 
 
-class PortalPasswordResetDoneView(auth_views.PasswordResetDoneView):
+class PortalPasswordResetDoneView(ReadOnlyPage, auth_views.PasswordResetDoneView):
     template_name = "portal/password_reset_done.html"
 
 
@@ -181,7 +182,9 @@ class LinkPageMixin:
         return context
 
 
-class PortalPasswordResetConfirmView(LinkPageMixin, auth_views.PasswordResetConfirmView):
+class PortalPasswordResetConfirmView(
+    ServedMethodsFirst, LinkPageMixin, auth_views.PasswordResetConfirmView
+):
     template_name = "portal/password_set.html"
     token_generator = password_reset_token
     success_url = reverse_lazy("portal:password_reset_complete")
@@ -195,11 +198,11 @@ class PortalPasswordResetConfirmView(LinkPageMixin, auth_views.PasswordResetConf
         return user if user is not None and _is_active_client_login(user) else None
 
 
-class PortalPasswordResetCompleteView(auth_views.PasswordResetCompleteView):
+class PortalPasswordResetCompleteView(ReadOnlyPage, auth_views.PasswordResetCompleteView):
     template_name = "portal/password_reset_complete.html"
 
 
-class AcceptInvitationView(LinkPageMixin, auth_views.PasswordResetConfirmView):
+class AcceptInvitationView(ServedMethodsFirst, LinkPageMixin, auth_views.PasswordResetConfirmView):
     """The link of an invitation: choose a password, then sign in. For a
     client made inactive since, it does nothing but say so."""
 
