@@ -5,6 +5,7 @@ from django.utils.cache import patch_vary_headers
 from django.views.decorators.csrf import requires_csrf_token
 from django.views.decorators.http import require_safe
 
+from . import policy
 from .access import ClientLoginOnStaffPage, StaffLoginOnPortalPage
 from .forms import SignInForm
 from .http import ServedMethodsFirst, render_dialog
@@ -102,6 +103,8 @@ def permission_denied(request, exception=None):
         or (is_client and not request.path.startswith("/portal/")),
         staff_on_portal_page=isinstance(exception, StaffLoginOnPortalPage),
         show_signin=not (user and user.is_authenticated),
+        # The policy's own words: who may do it.
+        who_may=str(exception) if isinstance(exception, policy.Refused) else "",
     )
 
 

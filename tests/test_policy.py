@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 from django.core.exceptions import PermissionDenied
+from django.urls import reverse
 from django.utils import timezone
 
 from petcare import policy
@@ -207,3 +208,14 @@ def test_the_clients_own_login_requests_a_visit(roles, jordan, walk, settings):
     event = _request(jordan, walk, login)
 
     assert (event.client, event.status) == (jordan, EventStatus.REQUESTED)
+
+
+def test_a_refused_page_says_who_may(client, sitter):
+    client.force_login(sitter)
+
+    response = client.post(reverse("clients:add"), {"name": "Sam Lee"})
+
+    assert response.status_code == 403
+    page = response.content.decode()
+    assert "Only an admin or an office manager can add clients." in page
+    assert "nothing was changed" in page
