@@ -22,10 +22,19 @@ from petcare.throttling import forget_failures, lockout_response
 from scheduling.selectors import client_visits_for_portal, requestable_service_types
 from scheduling.services.visits import request_visit
 
-from .errors import ApiError, field_errors, install_error_handlers, json_errors, not_found
+from .errors import (
+    JSON_BODY,
+    SIGNED_IN,
+    ApiError,
+    JsonBody,
+    documented,
+    field_errors,
+    install_error_handlers,
+    json_errors,
+    not_found,
+)
 from .schemas import (
     Credentials,
-    Error,
     EventOut,
     IssuedTokenOut,
     MeOut,
@@ -85,11 +94,15 @@ app_api = AppApi(
     version="1",
     description=(
         "Sign in with `POST auth/token` for a token, then send it as "
-        "`Authorization: Bearer <token>`. Errors are JSON: `detail` is a stable "
-        "code, `message` a sentence for people."
+        "`Authorization: Bearer <token>`. Bodies are JSON (`application/json`). "
+        "Errors are JSON: `detail` is a stable code, `message` a sentence for "
+        "people; each response below says which codes it carries. Any address "
+        "that is not an operation answers 404 `not_found`, a method an address "
+        "does not take 405 `method_not_allowed`; HEAD is answered wherever GET is."
     ),
     urls_namespace="app_api",
     auth=AppToken(),
+    parser=JsonBody(),
 )
 install_error_handlers(app_api)
 
@@ -100,15 +113,18 @@ install_error_handlers(app_api)
 @app_api.post(
     "/auth/token",
     auth=None,
-    response={200: IssuedTokenOut, 400: Error, 401: Error, 403: Error, 422: Error, 429: Error},
-    summary="Sign in: email and password for a token",
-    description=(
-        "400 `malformed_json` for a body that is not JSON; "
-        "401 `invalid_credentials` for any wrong email or password; 403 "
-        "`account_inactive` when the client is no longer active; 403 "
-        "`not_a_client` for a staff login; 429 `too_many_attempts` after 5 "
-        "failures in 15 minutes (per account and per address)."
+    **documented(
+        {200: IssuedTokenOut},
+        {
+            **JSON_BODY,
+            401: "`invalid_credentials`: any wrong email or password.",
+            403: "`account_inactive`: the client is no longer active (the password "
+            "was right). `not_a_client`: a staff login.",
+            429: "`too_many_attempts`: 5 failed sign-ins of this account in 15 "
+            "minutes, or 100 from this address; the same for every account.",
+        },
     ),
+    summary="Sign in: email and password for a token",
     tags=["auth"],
 )
 def sign_in(request, credentials: Credentials):
@@ -142,7 +158,7 @@ def _forget_failed_attempts(request, user) -> None:
 
 @app_api.post(
     "/auth/logout",
-    response={204: None, 401: Error},
+    **documented({204: None}, SIGNED_IN),
     summary="Sign out: the token used stops working",
     tags=["auth"],
 )
@@ -154,7 +170,7 @@ def sign_out(request):
 # The client's own data -----------------------------------------------------
 
 
-@app_api.get("/me", response={200: MeOut, 401: Error}, summary="The login, its client and pets")
+@app_api.get("/me", **documented({200: MeOut}, SIGNED_IN), summary="The login, its client and pets")
 def me(request):
     user = request.auth.user
     client = user.client
@@ -163,7 +179,7 @@ def me(request):
 
 @app_api.get(
     "/events/upcoming",
-    response={200: list[EventOut], 401: Error},
+    **documented({200: list[EventOut]}, SIGNED_IN),
     summary="The client's visits still to come, soonest first",
     tags=["events"],
 )
@@ -173,13 +189,21 @@ def upcoming_events(request):
 
 @app_api.post(
     "/events/requests",
-    response={201: EventOut, 400: Error, 401: Error, 403: Error, 422: Error},
-    summary="Request a visit; staff confirm it",
-    description=(
-        "Creates a `requested` visit. 400 `validation_error` with messages per "
-        "field when the time is past or outside opening hours, a pet is not "
-        "the client's, or the service is not offered."
+    **documented(
+        {201: EventOut},
+        {
+            **JSON_BODY,
+            **SIGNED_IN,
+            400: JSON_BODY[400] + " `validation_error`: the request is well formed "
+            "but refused, with messages per field in `errors`: the time is past, "
+            "outside opening hours or too far ahead, a pet is not the client's, or "
+            "the service is not offered.",
+            403: "`account_inactive`: the client was made inactive. `forbidden`: "
+            "this login may not request visits for this client.",
+        },
     ),
+    summary="Request a visit; staff confirm it",
+    description="Creates a `requested` visit, which staff confirm or decline.",
     tags=["events"],
 )
 def request_service(request, visit: VisitRequestIn):

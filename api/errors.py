@@ -1,8 +1,10 @@
 """How the app API refuses: always JSON, with a stable ``detail`` code and a
 ``message`` for people, whatever went wrong (404 and 405 included)."""
 
+import json
 import logging
 from functools import wraps
+from typing import Any
 
 from django.core.exceptions import PermissionDenied, SuspiciousOperation, ValidationError
 from django.core.signals import got_request_exception
@@ -12,6 +14,9 @@ from django.utils.log import log_response
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as RequestValidationError
+from ninja.parser import Parser
+
+from .schemas import NO_NUL, NUL_REFUSED, Error
 
 NOT_SIGNED_IN = "Send your token as 'Authorization: Bearer <token>'."
 
@@ -20,6 +25,7 @@ HTTP_ERROR_CODES = {
     401: "not_authenticated",
     403: "forbidden",
     404: "not_found",
+    415: "unsupported_media_type",
     429: "too_many_requests",
 }
 
@@ -41,6 +47,54 @@ class ApiError(Exception):
         self.message = message
         self.errors = errors
         self.headers = headers or {}
+
+
+class JsonBody(Parser):
+    """A request body is JSON, sent as ``application/json``: any other media
+    type is refused (415) before anyone reads it, as a form or otherwise.
+    ninja calls this only for an operation that takes a body, and only when
+    one was sent."""
+
+    def parse_body(self, request):
+        if request.content_type.lower() != "application/json":
+            raise ApiError(
+                415,
+                "unsupported_media_type",
+                "Send the body as JSON, with 'Content-Type: application/json'.",
+            )
+        try:
+            return json.loads(request.body)
+        except (ValueError, RecursionError):  # not JSON, not UTF-8, or nested too deep
+            raise ApiError(400, "malformed_json", "The request body is not valid JSON.") from None
+
+
+# What each refusal means, by status, with the detail codes it carries: the
+# OpenAPI schema documents every one for every operation that can answer it.
+SIGNED_IN = {
+    401: "`not_authenticated`: no bearer token was sent. `invalid_token`: the token is "
+    "unknown, expired or signed out, or its sign-in has ended (the client was made "
+    "inactive, or the login's password or email changed).",
+}
+JSON_BODY = {
+    400: "`malformed_json`: the body is not valid JSON. `bad_request`: the body "
+    "could not be read (too large).",
+    415: "`unsupported_media_type`: the body was not sent as `application/json`.",
+    422: "`validation_error`: a field is missing, of the wrong type, out of range, "
+    "too long or holds a NUL character; `errors` has the messages per field.",
+}
+SERVER_ERROR = {500: "`server_error`: something went wrong on our side."}
+
+
+def documented(answers: dict[int, Any], refusals: dict[int, str]) -> dict[str, Any]:
+    """A route's ``response`` and ``openapi_extra``: its answers, and each
+    refusal as an ``Error`` described by the detail codes it carries."""
+    refusals = dict(sorted({**refusals, **SERVER_ERROR}.items()))
+    return {
+        "response": {**answers, **dict.fromkeys(refusals, Error)},
+        "openapi_extra": {
+            "responses": {status: {"description": text} for status, text in refusals.items()}
+        },
+    }
 
 
 def error_response(
@@ -125,7 +179,7 @@ def install_error_handlers(api: NinjaAPI) -> None:
             if source == "body":
                 location = location[1:]  # the view's argument name, not the app's
             field = ".".join(str(part) for part in location) or "non_field_errors"
-            errors.setdefault(field, []).append(error["msg"])
+            errors.setdefault(field, []).append(_message(error))
         return error_response(
             422, "validation_error", "Some fields are missing or not valid.", errors=errors
         )
@@ -138,10 +192,10 @@ def install_error_handlers(api: NinjaAPI) -> None:
 
     @api.exception_handler(HttpError)
     def _http_error(request, exc: HttpError):
-        # ninja's own refusals. It raises HttpError(400) from the JSON decoder's
-        # error for a body that is not JSON.
-        if exc.status_code == 400 and isinstance(exc.__cause__, ValueError):
-            return error_response(400, "malformed_json", "The request body is not valid JSON.")
+        # ninja's own refusals. It raises HttpError(400) from whatever the
+        # parser raised: our parser's refusals are ApiErrors.
+        if isinstance(exc.__cause__, ApiError):
+            return _api_error(request, exc.__cause__)
         detail = HTTP_ERROR_CODES.get(exc.status_code, "error")
         return error_response(exc.status_code, detail, str(exc))
 
@@ -175,3 +229,13 @@ def install_error_handlers(api: NinjaAPI) -> None:
             exception=exc,
         )
         return response
+
+
+def _message(error: dict) -> str:
+    """pydantic's message for a field, in words for people where it names a rule of ours."""
+    if (
+        error.get("type") == "string_pattern_mismatch"
+        and error.get("ctx", {}).get("pattern") == NO_NUL
+    ):
+        return NUL_REFUSED
+    return error["msg"]

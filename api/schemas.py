@@ -2,23 +2,73 @@
 
 Times go out in the business's time zone with its UTC offset
 ("2030-05-06T09:00:00-04:00"); times coming in must carry an offset.
+
+What comes in is read as the schema says and no more: an id is a JSON
+integer in the database's range (not "12", not true), a time is text (not a
+number of seconds), and text has a length limit and no NUL character.
+Anything else is a 422 ``validation_error`` naming the field.
 """
 
+import re
 from datetime import datetime
 from typing import Annotated
 
 from django.utils import timezone
 from ninja import Field, Schema
-from pydantic import AwareDatetime, PlainSerializer
+from pydantic import AwareDatetime, BeforeValidator, PlainSerializer, WithJsonSchema
+from pydantic_core import PydanticCustomError
+
+from scheduling.services.checks import NOTE_MAX_LENGTH
 
 LocalDateTime = Annotated[
     datetime,
     PlainSerializer(lambda value: timezone.localtime(value).isoformat(), return_type=str),
+    WithJsonSchema({"type": "string", "format": "date-time"}, mode="serialization"),
 ]
 
 
+def _json_integer(value):
+    """JSON Schema's integer: a number without a fraction (1.0 is 1), never
+    text ("12") nor true or false."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise PydanticCustomError("int_type", "Input should be a valid integer")
+    return value
+
+
+# Ids are the database's 64-bit integers: a larger number names nothing, and
+# SQLite can't even compare one with a column. (The bounds come before the
+# validator, or the schema shows them as unknown keywords.)
+MAX_ID = 2**63 - 1
+Id = Annotated[int, Field(ge=1, le=MAX_ID), BeforeValidator(_json_integer)]
+
+# No NUL character in any text: no one types one, and PostgreSQL can't store
+# or even look one up.
+NO_NUL = r"^[^\x00]*$"
+NUL_REFUSED = "Remove the NUL character (\\u0000) from this text."
+
+# RFC 3339, what the schema's "date-time" means. pydantic alone would also
+# take a number of seconds, in a string or not.
+RFC_3339 = re.compile(r"\d{4}-\d\d-\d\d[Tt]\d\d:\d\d:\d\d(\.\d+)?([Zz]|[+-]\d\d:\d\d)")
+
+
+def _date_time_text(value):
+    """A time as RFC 3339 text, with its offset; pydantic then reads it."""
+    if isinstance(value, str) and RFC_3339.fullmatch(value):
+        return value
+    raise PydanticCustomError(
+        "date_time_format",
+        "Enter a date and time with its UTC offset, e.g. 2030-05-06T09:00:00-04:00.",
+    )
+
+
+OffsetDateTime = Annotated[AwareDatetime, BeforeValidator(_date_time_text)]
+
+
 class Error(Schema):
-    detail: str = Field(description="A stable code, e.g. invalid_token, validation_error.")
+    detail: str = Field(
+        description="A stable code, e.g. invalid_token, validation_error: "
+        "each response says which it carries."
+    )
     message: str = Field(description="A sentence for people.")
     errors: dict[str, list[str]] | None = Field(
         None, description="Messages per field, for validation errors."
@@ -26,8 +76,8 @@ class Error(Schema):
 
 
 class Credentials(Schema):
-    email: str = Field(max_length=254)
-    password: str = Field(max_length=4096)
+    email: str = Field(max_length=254, pattern=NO_NUL)
+    password: str = Field(max_length=4096, pattern=NO_NUL)
 
 
 class UserOut(Schema):
@@ -109,7 +159,7 @@ class EventOut(Schema):
 
 
 class VisitRequestIn(Schema):
-    service_type_id: int
-    pet_ids: list[int] = Field(max_length=50)
-    starts_at: AwareDatetime = Field(description="With a UTC offset.")
-    note: str = ""
+    service_type_id: Id
+    pet_ids: list[Id] = Field(max_length=50)
+    starts_at: OffsetDateTime = Field(description="With a UTC offset.")
+    note: str = Field("", max_length=NOTE_MAX_LENGTH, pattern=NO_NUL)

@@ -11,8 +11,9 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 
 # Set on the request when the password was right but the client is inactive:
-# the one case whose sign-in message differs (never its cost or status).
-INACTIVE_CLIENT_FLAG = "petcare_inactive_client_login"
+# the one case whose sign-in message differs (never its cost or status), and
+# which the throttle doesn't count.
+from petcare.throttling import INACTIVE_CLIENT_FLAG
 
 
 def account_inactive_message() -> str:

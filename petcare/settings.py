@@ -195,13 +195,20 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", BUSINESS_EMAIL)
 CSRF_FAILURE_VIEW = "petcare.views.csrf_failure"
 
 # Failed sign-ins are throttled per account (email lower-cased) and, apart,
-# per address: 5 failures in 15 minutes lock that account or that address
-# out for 15 minutes, on the staff, portal and app sign-ins alike.
+# per address, on the staff, portal and app sign-ins alike
+# (petcare.throttling): 5 failures of one account in 15 minutes, from
+# anywhere, lock that account for 15 minutes; 100 from one address (an office
+# or a carrier's shared address makes fewer) lock that address as long.
+AXES_HANDLER = "petcare.throttling.AccountAndAddressHandler"
 AXES_FAILURE_LIMIT = 5
+AXES_ADDRESS_FAILURE_LIMIT = 100  # ours, read by petcare.throttling
 AXES_COOLOFF_TIME = timedelta(minutes=15)
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_USERNAME_CALLABLE = "petcare.throttling.username_from_request"
 AXES_LOCKOUT_CALLABLE = "petcare.throttling.lockout_response"
+# Nothing tried while locked out is counted, so a right password tried then
+# (never checked) does not extend the lock.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 # A successful sign-in clears that account's failures only (see
 # petcare.throttling.forget_failures): clearing the address's too would let
 # anyone with one working login reset their guesses at other accounts.
