@@ -2,6 +2,7 @@ import os
 from datetime import timedelta
 
 import pytest
+import time_machine
 from django.apps import apps
 from django.contrib.auth.hashers import MD5PasswordHasher
 from django.db import connection
@@ -13,12 +14,30 @@ from petcare.roles import ensure_roles
 from . import factories
 
 REQUIRE_POSTGRES = os.environ.get("PETCARE_REQUIRE_POSTGRES") == "1"
+# Set by CI's late-night run: the whole session starts at this moment (an
+# ISO time) and the clock runs on from there, so a test that reads "now"
+# carelessly fails at any hour, not only between midnight and 5 a.m. UTC.
+FAKE_NOW = os.environ.get("PETCARE_FAKE_NOW", "")
 
 
 def pytest_report_header(config):
     from django.conf import settings
 
-    return f"petcare database: {settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]}"
+    engine = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
+    clock = f"; the clock starts at {FAKE_NOW}" if FAKE_NOW else ""
+    return f"petcare database: {engine}{clock}"
+
+
+@pytest.fixture(autouse=True, scope="session")
+def clock_of_the_run():
+    """PETCARE_FAKE_NOW: the process clock (time.time, datetime.now, ...) of
+    the whole run starts there and ticks on (time-machine); the browser, the
+    database server and other processes keep theirs."""
+    if not FAKE_NOW:
+        yield
+        return
+    with time_machine.travel(FAKE_NOW, tick=True):
+        yield
 
 
 def pytest_collection_modifyitems(config, items):

@@ -41,17 +41,6 @@ def _chromium_executable() -> str | None:
     return None  # let Playwright try its own browser, if one is installed
 
 
-def _browser_env() -> dict[str, str]:
-    """The browser's environment: the tests' own, without a faked clock (the
-    late-night CI run fakes the test process's clock with libfaketime, which
-    Chromium does not survive; the server under test keeps the faked clock)."""
-    return {
-        name: value
-        for name, value in os.environ.items()
-        if name != "LD_PRELOAD" and not name.startswith("FAKETIME")
-    }
-
-
 def _unavailable(reason: str):
     if REQUIRE_BROWSER:
         pytest.fail(f"PETCARE_REQUIRE_BROWSER=1 but {reason}", pytrace=False)
@@ -68,7 +57,7 @@ def browser():
     with sync_playwright() as playwright:
         try:
             browser = playwright.chromium.launch(
-                executable_path=executable, args=CHROMIUM_ARGS, headless=True, env=_browser_env()
+                executable_path=executable, args=CHROMIUM_ARGS, headless=True
             )
         except Error as error:
             _unavailable(
