@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 
 from clients.models import Client
+from petcare.logs import Refusal, service_action
 
 from .models import ApiToken
 
@@ -29,7 +30,7 @@ from .models import ApiToken
 LAST_USED_RESOLUTION = timedelta(minutes=1)
 
 
-class ClientNotActive(Exception):
+class ClientNotActive(Refusal):
     """The login's client was made inactive: it gets no token."""
 
 
@@ -65,6 +66,7 @@ def _credentials_unchanged(api_token: ApiToken) -> bool:
     )
 
 
+@service_action("api_token.issue")
 def issue_token(user, *, now: datetime | None = None) -> IssuedToken:
     """Issue a token for an active client's login, valid for API_TOKEN_LIFETIME.
 
@@ -121,6 +123,7 @@ def verify_token(token: str, *, now: datetime | None = None) -> ApiToken | None:
     return api_token
 
 
+@service_action("api_token.revoke")
 def revoke_token(api_token: ApiToken, *, now: datetime | None = None) -> bool:
     """Revoke one token (the app signs out). Returns whether it was still live."""
     now = now or timezone.now()

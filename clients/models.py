@@ -8,6 +8,8 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.urls import reverse
 
+from petcare.logs import Refusal
+
 # The longest text a person may type in each box: room for a real address or
 # note, not for a megabyte pasted by mistake (forms and services both check).
 ADDRESS_MAX_LENGTH = 500
@@ -19,7 +21,7 @@ def phone_digits(phone: str) -> str:
     return re.sub(r"\D", "", phone or "")
 
 
-class ClientInactive(Exception):
+class ClientInactive(Refusal):
     """Nothing can be requested, scheduled or sent for an inactive client
     (docs/design.md, "Scheduling for an inactive client")."""
 

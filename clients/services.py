@@ -2,48 +2,41 @@
 
 from dataclasses import dataclass
 from datetime import datetime
-from functools import partial
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.db.models.functions import Lower
-from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils import timezone
-from django.utils.encoding import force_bytes
-from django.utils.http import urlsafe_base64_encode
 from django.utils.text import normalize_newlines
 
-from petcare import activity, policy, rate_limits, roles
-from petcare.tokens import invitation_token
+from petcare import activity, mail, policy, rate_limits, roles
+from petcare.logs import Refusal, service_action
 
 from . import schedule
 from .models import REASON_MAX_LENGTH, Client, ClientStatusChange, StatusAction
 
 
-class ClientAlreadyInactive(Exception):
+class ClientAlreadyInactive(Refusal):
     def __init__(self, client: Client):
         self.client = client
         super().__init__(f"{client} is already inactive.")
 
 
-class ClientAlreadyActive(Exception):
+class ClientAlreadyActive(Refusal):
     def __init__(self, client: Client):
         self.client = client
         super().__init__(f"{client} is already active.")
 
 
-class CannotInvite(Exception):
+class CannotInvite(Refusal):
     """The client can't be invited to the portal; the message says why and what to do."""
 
 
-class DuplicateClientEmail(Exception):
+class DuplicateClientEmail(Refusal):
     """Another client (active or inactive) already uses this email."""
 
     def __init__(self, existing: Client):
@@ -63,7 +56,6 @@ class Deactivation:
 class Invitation:
     client: Client
     login: AbstractBaseUser
-    link: str
 
 
 @dataclass(frozen=True)
@@ -107,6 +99,7 @@ def _save_checked(client: Client, *, update_fields=None) -> Client:
     return client
 
 
+@service_action("client.create")
 def create_client(
     *,
     actor,
@@ -127,6 +120,7 @@ def create_client(
     return client
 
 
+@service_action("client.update")
 def update_client(client: Client, *, actor, **changes) -> Client:
     """Edit a client's details (active or inactive) under the same email rule
     as create_client; staff who may edit clients, or the client's own login.
@@ -186,6 +180,7 @@ def _change_status(
     )
 
 
+@service_action("client.deactivate")
 def deactivate_client(
     client: Client,
     *,
@@ -232,6 +227,7 @@ def deactivate_client(
     )
 
 
+@service_action("client.reactivate")
 def reactivate_client(
     client: Client, *, actor, reason: str = "", now: datetime | None = None
 ) -> Reactivation:
@@ -250,14 +246,16 @@ def reactivate_client(
     return Reactivation(client=locked, status_change=change)
 
 
-def invite_client(client: Client, *, actor, build_url) -> Invitation:
+@service_action("client.invite")
+def invite_client(client: Client, *, actor, base_url: str) -> Invitation:
     """Give an active client a portal login and email it a one-time link to
     choose a password. Refused (CannotInvite, ClientInactive) when the client
     is inactive, has no email, or already has a login with a password. The
-    email leaves only once the transaction has committed.
+    email is a background task enqueued once the transaction has committed
+    (clients.emails builds it, and its link, when it runs).
 
-    ``build_url(path)`` makes the absolute link (the view passes
-    ``request.build_absolute_uri``). Refused (PermissionDenied) when
+    ``base_url`` is the site's address for the link (the view passes
+    ``request.build_absolute_uri("/")``). Refused (PermissionDenied) when
     ``actor`` may not invite clients."""
     policy.require(policy.may_invite_client, actor)
     User = get_user_model()
@@ -292,30 +290,6 @@ def invite_client(client: Client, *, actor, build_url) -> Invitation:
             login.full_clean(exclude=["password"])
             login.save()
             login.groups.add(Group.objects.get(name=roles.CLIENT))
-        link = build_url(
-            reverse(
-                "portal:accept_invitation",
-                kwargs={
-                    "uidb64": urlsafe_base64_encode(force_bytes(login.pk)),
-                    "token": invitation_token.make_token(login),
-                },
-            )
-        )
         activity.record("client.invited", locked, actor=actor, client=locked)
-        transaction.on_commit(partial(_send_invitation, login=login, link=link))
-    return Invitation(client=locked, login=login, link=link)
-
-
-def _send_invitation(*, login, link: str) -> None:
-    business = {
-        "name": settings.BUSINESS_NAME,
-        "phone": settings.BUSINESS_PHONE,
-        "email": settings.BUSINESS_EMAIL,
-    }
-    context = {"login": login, "client": login.client, "link": link, "business": business}
-    send_mail(
-        subject=render_to_string("clients/email/invitation_subject.txt", context).strip(),
-        message=render_to_string("clients/email/invitation.txt", context),
-        from_email=None,
-        recipient_list=[login.email],
-    )
+        mail.send_after_commit("invitation", login_id=login.pk, base_url=base_url)
+    return Invitation(client=locked, login=login)

@@ -213,7 +213,7 @@ def client_invite(request: HtmxHttpRequest, pk: int) -> HttpResponse:
             request, "clients/invite.html", {"client": client, "form": forms.Form()}
         )
     try:
-        services.invite_client(client, actor=request.user, build_url=request.build_absolute_uri)
+        services.invite_client(client, actor=request.user, base_url=request.build_absolute_uri("/"))
     except ClientInactive:
         messages.error(
             request, f"{client.name} is inactive: re-activate them before inviting them."

@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_htmx",
+    "django_tasks_db",
     "axes",
     "ninja",
     "petcare",
@@ -97,7 +98,14 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # /healthz first: a load balancer asks by address, before host checks,
+    # HTTPS redirects, sessions or sign-in.
+    "petcare.health.HealthCheckMiddleware",
+    "petcare.logs.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Static files (hashed, compressed, cached for a year) straight from the
+    # app server, DEBUG or not.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     # Before the session: a write request, its session and its messages are
     # one transaction (rolled back on a server error).
@@ -169,7 +177,40 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
+# Production serves what `collectstatic` wrote: names with a content hash,
+# gzip and brotli copies, cached for a year (whitenoise). Local use and the
+# tests serve the source files as they are.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "django.contrib.staticfiles.storage.StaticFilesStorage"
+            if DEBUG
+            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        )
+    },
+}
+
+# Background work (petcare.mail): in production a table in the database and
+# a worker (`manage.py db_worker`), so no other server is needed; in local
+# use and the tests each task runs at once. TASK_BACKEND=database|immediate
+# overrides the default.
+_task_backend = os.environ.get("TASK_BACKEND") or ("immediate" if DEBUG else "database")
+if _task_backend not in {"database", "immediate"}:
+    raise ImproperlyConfigured(
+        f"TASK_BACKEND must be database or immediate, not {_task_backend!r}."
+    )
+TASKS = {
+    "default": {
+        "BACKEND": (
+            "django_tasks_db.DatabaseBackend"
+            if _task_backend == "database"
+            else "django.tasks.backends.immediate.ImmediateBackend"
+        ),
+        "QUEUES": ["default"],
+    }
+}
 
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 
@@ -247,27 +288,46 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 
+# The one switch that allows plain HTTP in production, for a smoke test on
+# the machine itself: only when every allowed host is a loopback address.
+PLAIN_HTTP_ON_LOOPBACK = env_bool("PLAIN_HTTP_ON_LOOPBACK", False)
+LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "[::1]", "::1"}
+if PLAIN_HTTP_ON_LOOPBACK and not set(ALLOWED_HOSTS) <= LOOPBACK_HOSTS:
+    raise ImproperlyConfigured(
+        "PLAIN_HTTP_ON_LOOPBACK=1 is only for a server on this machine: ALLOWED_HOSTS "
+        f"may then name only {', '.join(sorted(LOOPBACK_HOSTS))}."
+    )
+
 if not DEBUG:
-    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True) and not PLAIN_HTTP_ON_LOOPBACK
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-    SESSION_COOKIE_SECURE = True
-    CSRF_COOKIE_SECURE = True
+    SESSION_COOKIE_SECURE = not PLAIN_HTTP_ON_LOOPBACK
+    CSRF_COOKIE_SECURE = not PLAIN_HTTP_ON_LOOPBACK
     SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "31536000"))
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
 
 # Everything of WARNING and above to stderr, in production too (Django's own
-# console handler is DEBUG-only). The "django" logger hands its records to the
-# root logger instead of printing them a second time.
+# console handler is DEBUG-only), plus one line per request, per service
+# action and per background task (petcare.logs): ids, never personal
+# details. The "django" logger hands its records to the root logger instead
+# of printing them a second time.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {"one_line_refusals": {"()": "petcare.logs.OneLineRefusals"}},
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {
+        "line": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "line"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
     "loggers": {
         "django": {"handlers": [], "level": "INFO", "propagate": True},
         # 4xx refusals as one line each (petcare.logs.OneLineRefusals).
         "django.request": {"filters": ["one_line_refusals"], "propagate": True},
+        "petcare.requests": {"level": os.environ.get("REQUEST_LOG_LEVEL", "INFO")},
+        "petcare.services": {"level": "INFO"},
+        "petcare.tasks": {"level": "INFO"},
+        "django_tasks_db": {"level": "INFO"},
     },
 }

@@ -7,7 +7,6 @@ nothing, and sessions end at the next request (see portal.access).
 """
 
 from axes.helpers import get_client_ip_address
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import authenticate, get_user_model
 from django.contrib.auth import views as auth_views
@@ -23,7 +22,7 @@ from django.shortcuts import render
 from django.urls import reverse_lazy
 
 from clients.backends import INACTIVE_CLIENT_FLAG, account_inactive_message
-from petcare import rate_limits
+from petcare import mail, rate_limits
 from petcare.forms import SignInForm
 from petcare.http import ReadOnlyPage, ServedMethodsFirst
 from petcare.tokens import invitation_token, password_reset_token, was_valid_before
@@ -136,6 +135,15 @@ class ActiveClientPasswordResetForm(PasswordResetForm):
             if user.has_usable_password()
         )
 
+    def send_mail(self, subject_template_name, email_template_name, context, *args, **kwargs):
+        # A background task builds and sends it (portal.emails), with a link
+        # made when it runs: the queue holds the login's id, not the link.
+        mail.send_after_commit(
+            "password_reset",
+            login_id=context["user"].pk,
+            base_url=f"{context['protocol']}://{context['domain']}",
+        )
+
 
 class PortalPasswordResetView(ServedMethodsFirst, auth_views.PasswordResetView):
     template_name = "portal/password_reset.html"
@@ -144,11 +152,6 @@ class PortalPasswordResetView(ServedMethodsFirst, auth_views.PasswordResetView):
     form_class = ActiveClientPasswordResetForm
     token_generator = password_reset_token
     success_url = reverse_lazy("portal:password_reset_done")
-
-    @property
-    def extra_email_context(self) -> dict:
-        # Read when the email is sent, not when the module is imported.
-        return {"business_name": settings.BUSINESS_NAME}
 
     def form_valid(self, form):
         """Send, unless this account or this address has asked too often

@@ -1,21 +1,20 @@
 """Writes a client makes on its own account from the portal."""
 
-from functools import partial
-
-from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 
 from clients.models import Client, ClientInactive
 from clients.services import DuplicateClientEmail, update_client
+from petcare import mail
+from petcare.logs import Refusal, service_action
 
 
-class EmailUnavailable(Exception):
+class EmailUnavailable(Refusal):
     """Another client or another login uses this email. Unlike
     DuplicateClientEmail it carries nothing about who: the portal names no one."""
 
 
+@service_action("client.update_own_details")
 def update_own_details(user, **changes) -> Client:
     """A client edits its own contact details (update_client's fields). When
     the email changes and the acting login signs in with the client's email
@@ -55,24 +54,10 @@ def update_own_details(user, **changes) -> Client:
                 # The new sign-in email also ends the login's app tokens
                 # (api.tokens binds them to it).
                 user.email = new_email
-                transaction.on_commit(
-                    partial(_tell_old_address, old_email=old_email or "", new_email=new_email)
+                mail.send_after_commit(
+                    "email_changed",
+                    login_id=user.pk,
+                    old_email=old_email or "",
+                    new_email=new_email,
                 )
     return client
-
-
-def _tell_old_address(*, old_email: str, new_email: str) -> None:
-    """Tell the old address that the sign-in email changed (a hijacked
-    session can't move an account away unnoticed)."""
-    if not old_email:
-        return
-    send_mail(
-        subject=f"Your {settings.BUSINESS_NAME} sign-in email was changed",
-        message=(
-            f"The email you sign in to the {settings.BUSINESS_NAME} client portal with "
-            f"was changed to {new_email}.\n\nIf you didn't do this, contact us right away at "
-            f"{settings.BUSINESS_PHONE} or {settings.BUSINESS_EMAIL}.\n\n{settings.BUSINESS_NAME}\n"
-        ),
-        from_email=None,
-        recipient_list=[old_email],
-    )

@@ -52,9 +52,7 @@ def service_calls():
             lambda client: lambda actor: clients.reactivate_client(client, actor=actor)
         )(make_inactive(c)),
         "clients.services.invite_client": lambda c, w: (
-            lambda actor: clients.invite_client(
-                c, actor=actor, build_url=lambda path: f"https://petcare.example{path}"
-            )
+            lambda actor: clients.invite_client(c, actor=actor, base_url="https://petcare.example/")
         ),
         "scheduling.services.visits.schedule_event": lambda c, w: (
             lambda actor: visits.schedule_event(

@@ -27,13 +27,16 @@ def test_the_invitation_is_plain_text_without_html_escapes(
     assert "&" not in sent.subject.replace(" & ", "")
 
 
-def test_the_password_reset_email_is_plain_text_without_html_escapes(client, roles, settings):
+def test_the_password_reset_email_is_plain_text_without_html_escapes(
+    client, roles, settings, django_capture_on_commit_callbacks
+):
     settings.BUSINESS_NAME = "Paws & Claws O'Hara"
     login = factories.ClientLoginFactory(
         email="pat@example.com", first_name="Pat", client__name=NAME
     )
 
-    client.post(reverse("portal:password_reset"), {"email": login.email})
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("portal:password_reset"), {"email": login.email})
 
     (sent,) = mail.outbox
     assert "Paws & Claws O'Hara" in sent.body

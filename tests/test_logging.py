@@ -46,3 +46,87 @@ def test_a_404_is_one_line_too(caplog, roles):
         assert http.get("/clients/987654/").status_code == 404
 
     assert all(r.exc_info is None for r in caplog.records if r.name == "django.request")
+
+
+# One line per request, per service action (petcare.logs) ---------------------------
+
+SECRET_NAME = "Zebulon Quackenbush"
+
+
+def _lines(caplog, logger):
+    return [r.getMessage() for r in caplog.records if r.name == logger]
+
+
+def test_each_request_is_one_line_with_ids_and_no_query_string(manager_client, caplog):
+    from django.urls import reverse
+
+    factories.ClientFactory(name=SECRET_NAME, email="zq@example.com")
+    user_id = manager_client.session["_auth_user_id"]
+
+    with caplog.at_level(logging.INFO, logger="petcare.requests"):
+        manager_client.get(reverse("clients:list"), {"q": SECRET_NAME})
+
+    (line,) = _lines(caplog, "petcare.requests")
+    assert line.startswith("method=GET path=/clients/ status=200 ms=")
+    assert line.endswith(f" user={user_id}")
+    assert "Zebulon" not in caplog.text and "zq@" not in caplog.text
+
+
+def test_a_one_time_link_is_logged_without_its_token(client, roles, caplog):
+    with caplog.at_level(logging.INFO, logger="petcare.requests"):
+        client.get("/portal/reset/MQ/abc123-secret-token/")
+
+    (line,) = _lines(caplog, "petcare.requests")
+    assert "secret-token" not in line
+    assert "path=/portal/reset/<uidb64>/<token>/" in line
+
+
+def test_a_service_action_is_logged_once_it_commits_with_ids_only(
+    manager_client, office_manager, django_capture_on_commit_callbacks, caplog
+):
+    from django.urls import reverse
+
+    client = factories.ClientFactory(name=SECRET_NAME, email="zq@example.com")
+    url = reverse("clients:deactivate", args=[client.pk])
+
+    with caplog.at_level(logging.INFO, logger="petcare.services"):
+        with django_capture_on_commit_callbacks(execute=False) as callbacks:
+            manager_client.post(url, {"delete_future_events": "on"})
+        assert _lines(caplog, "petcare.services") == []  # not committed yet
+        for callback in callbacks:
+            callback()
+        manager_client.post(url, {"delete_future_events": "on"})  # already inactive
+
+    first, second = _lines(caplog, "petcare.services")
+    assert first.startswith(
+        f"action=client.deactivate actor={office_manager.pk} object=client:{client.pk} outcome=ok"
+    )
+    assert second.startswith(
+        f"action=client.deactivate actor={office_manager.pk} object=client:{client.pk} "
+        "outcome=refused:ClientAlreadyInactive"
+    )
+    assert "Zebulon" not in caplog.text and "zq@" not in caplog.text
+
+
+def test_a_service_that_fails_logs_failed_and_never_ok(
+    office_manager, monkeypatch, django_capture_on_commit_callbacks, caplog
+):
+    from clients.models import ClientStatusChange
+    from clients.services import deactivate_client
+
+    client = factories.ClientFactory()
+
+    def fail(**kwargs):
+        raise RuntimeError("the history insert failed")
+
+    # Django's manager, not the code under test.
+    monkeypatch.setattr(ClientStatusChange.objects, "create", fail)
+    with (
+        caplog.at_level(logging.INFO, logger="petcare.services"),
+        django_capture_on_commit_callbacks(execute=True),
+        pytest.raises(RuntimeError),
+    ):
+        deactivate_client(client, actor=office_manager)
+
+    (line,) = _lines(caplog, "petcare.services")
+    assert f"object=client:{client.pk} outcome=failed:RuntimeError" in line

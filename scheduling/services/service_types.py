@@ -3,10 +3,12 @@
 from django.db import transaction
 
 from petcare import activity, policy
+from petcare.logs import service_action
 
 from ..models import ServiceType
 
 
+@service_action("service_type.save")
 def save_service_type(service_type: ServiceType, *, actor) -> ServiceType:
     """Validate and save a service type, new or edited (name unique, length
     and price not negative). Visits already booked keep their times. Refused
@@ -25,6 +27,7 @@ def save_service_type(service_type: ServiceType, *, actor) -> ServiceType:
     return service_type
 
 
+@service_action("service_type.set_offered")
 def set_service_type_offered(service_type: ServiceType, *, offered: bool, actor) -> ServiceType:
     """Archive a service type (no longer offered for new visits or requests)
     or offer it again. Never deleted: visits keep it. One UPDATE. Refused

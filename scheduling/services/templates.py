@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from clients.models import Client, Pet
 from petcare import activity, policy
+from petcare.logs import service_action
 
 from ..local_time import business_timezone
 from ..models import (
@@ -107,6 +108,7 @@ def _log(action: str, template: Template, *, actor, **changes) -> None:
     )
 
 
+@service_action("template.create")
 def create_template(*, client: Client, actor, **fields: Unpack[TemplateFields]) -> Template:
     """Add a recurring schedule to a client: an offered service for the
     client's own pets on ``weekdays`` (Monday = 0) at ``time_of_day``, from
@@ -128,6 +130,7 @@ def _template_gone() -> ValidationError:
     )
 
 
+@service_action("template.update")
 def update_template(template: Template, *, actor, **fields: Unpack[TemplateFields]) -> Template:
     """Change a template (not its client) under create_template's rules,
     ClientInactive included. Visits it already made stay as they are; applying
@@ -144,6 +147,7 @@ def update_template(template: Template, *, actor, **fields: Unpack[TemplateField
     return current
 
 
+@service_action("template.delete")
 def delete_template(template: Template, *, actor) -> None:
     """Remove a template, for an active or inactive client. One DELETE: the
     database removes its pet links and empties the template link of the
@@ -203,6 +207,7 @@ def _validate_range(start_date: date, end_date: date, *, today: date) -> None:
         )
 
 
+@service_action("template.apply")
 def apply_template(
     template: Template,
     *,

@@ -13,6 +13,7 @@ from django.utils.dateformat import time_format
 
 from clients.models import Client, Pet
 from petcare import activity, policy
+from petcare.logs import Refusal, service_action
 
 from ..local_time import business_opening_hours, business_timezone
 from ..models import OPEN_STATUSES, EventPet, EventStatus, ScheduledEvent, ServiceType
@@ -20,7 +21,7 @@ from ..recurrence import end_after
 from .checks import Refusals, clean_note, pet_ids
 
 
-class SitterOverlap(Exception):
+class SitterOverlap(Refusal):
     """The sitter already has a visit (requested or scheduled) at that time.
     Staff may schedule it anyway (``allow_overlap=True``)."""
 
@@ -35,7 +36,7 @@ class SitterOverlap(Exception):
         )
 
 
-class InvalidTransition(Exception):
+class InvalidTransition(Refusal):
     """The visit's status doesn't allow that (it is already completed or
     canceled, or not a request any more); nothing was changed."""
 
@@ -91,6 +92,7 @@ def _require_aware(**moments: datetime | None) -> None:
 # --- A client's request --------------------------------------------------------------
 
 
+@service_action("visit.request")
 def request_visit(
     client: Client,
     *,
@@ -258,6 +260,7 @@ def _set_event_pets(event_id: int, ids: set[int]) -> None:
     )
 
 
+@service_action("visit.schedule")
 def schedule_event(*, client: Client, actor, **fields: Unpack[VisitFields]) -> ScheduledEvent:
     """Staff put a visit on the schedule (``scheduled``): an offered service
     for at least one of the client's own pets, with a sitter from the staff or
@@ -283,6 +286,7 @@ def _current_status(event: ScheduledEvent) -> str | None:
     return ScheduledEvent.objects.filter(pk=event.pk).values_list("status", flat=True).first()
 
 
+@service_action("visit.update")
 def update_event(event: ScheduledEvent, *, actor, **fields: Unpack[VisitFields]) -> ScheduledEvent:
     """Staff edit or move a visit that is still requested or scheduled (its
     status stays; a template's visit keeps its template and occurrence date, so
@@ -387,6 +391,7 @@ def _transition(
     return event
 
 
+@service_action("visit.cancel")
 def cancel_event(event: ScheduledEvent, *, actor) -> ScheduledEvent:
     """Cancel a requested or scheduled visit; allowed for an inactive client's
     kept visits. InvalidTransition when it is already completed or canceled;
@@ -397,6 +402,7 @@ def cancel_event(event: ScheduledEvent, *, actor) -> ScheduledEvent:
     )
 
 
+@service_action("visit.complete")
 def complete_event(event: ScheduledEvent, *, actor, now: datetime | None = None) -> ScheduledEvent:
     """Mark a scheduled visit completed; allowed for an inactive client's kept
     visits. Office staff complete any visit, a sitter only their own once it
@@ -412,6 +418,7 @@ def complete_event(event: ScheduledEvent, *, actor, now: datetime | None = None)
     )
 
 
+@service_action("visit.decline")
 def decline_request(event: ScheduledEvent, *, actor) -> ScheduledEvent:
     """Decline a client's request (it becomes canceled); allowed for an
     inactive client. InvalidTransition when the visit isn't a request any
@@ -426,6 +433,7 @@ def decline_request(event: ScheduledEvent, *, actor) -> ScheduledEvent:
     )
 
 
+@service_action("visit.confirm")
 def confirm_request(
     event: ScheduledEvent, *, actor, sitter=None, allow_overlap: bool = False
 ) -> ScheduledEvent:

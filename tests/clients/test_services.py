@@ -9,6 +9,7 @@ from functools import partial
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.tasks.signals import task_enqueued
 
 from clients.models import Client, ClientStatusChange, Pet, StatusAction
 from clients.services import (
@@ -374,10 +375,20 @@ def test_make_inactive_sends_nothing_and_queues_nothing(
     TemplateFactory(client=client)
     event_at(client, now, "future")
 
-    with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        deactivate_client(client, actor=office_manager, now=now)
+    enqueued = []
 
-    assert callbacks == []
+    def on_enqueued(sender, task_result, **kwargs):
+        enqueued.append(task_result.task.name)
+
+    task_enqueued.connect(on_enqueued)
+    try:
+        # Commit, so that anything queued "after commit" would run here.
+        with django_capture_on_commit_callbacks(execute=True):
+            deactivate_client(client, actor=office_manager, now=now)
+    finally:
+        task_enqueued.disconnect(on_enqueued)
+
+    assert enqueued == []
     assert mailoutbox == []
 
 

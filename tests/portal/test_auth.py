@@ -182,8 +182,11 @@ def reset(http, email):
     return http.post(reverse("portal:password_reset"), {"email": email})
 
 
-def test_password_reset_sends_a_link_to_an_active_client(client, active_login):
-    response = reset(client, "pat@example.com")
+def test_password_reset_sends_a_link_to_an_active_client(
+    client, active_login, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = reset(client, "pat@example.com")
     assert response.status_code == 302
     assert len(mail.outbox) == 1
     assert mail.outbox[0].to == ["pat@example.com"]
