@@ -41,9 +41,19 @@ def database_from_url(url: str) -> dict:
             "HOST": parts.hostname or "",
             "PORT": str(parts.port or ""),
             "CONN_MAX_AGE": int(os.environ.get("CONN_MAX_AGE", "0")),
-            "OPTIONS": dict(parse_qsl(parts.query)),
+            "OPTIONS": {**dict(parse_qsl(parts.query)), **connection_pool()},
         }
     raise ImproperlyConfigured(f"DATABASE_URL scheme {parts.scheme!r} is not supported.")
+
+
+def connection_pool() -> dict:
+    """psycopg's connection pool, per process, when DATABASE_POOL_MAX_SIZE
+    is set (docs/deploy.md, "Connections"): each gunicorn worker keeps a few
+    connections open instead of opening one per request."""
+    max_size = int(os.environ.get("DATABASE_POOL_MAX_SIZE", "0"))
+    if max_size <= 0:
+        return {}
+    return {"pool": {"min_size": 1, "max_size": max_size, "timeout": 10}}
 
 
 def sqlite_database(path: str) -> dict:

@@ -179,3 +179,17 @@ def test_plain_http_is_refused_for_a_server_other_machines_reach():
 
     assert result.returncode != 0
     assert "PLAIN_HTTP_ON_LOOPBACK=1 is only for a server on this machine" in result.stderr
+
+
+def test_the_connection_pool_is_on_only_when_sized(monkeypatch):
+    from petcare.settings import database_from_url
+
+    url = "postgres://petcare@db.example.com/petcare?sslmode=require"
+    monkeypatch.delenv("DATABASE_POOL_MAX_SIZE", raising=False)
+    assert database_from_url(url)["OPTIONS"] == {"sslmode": "require"}
+
+    monkeypatch.setenv("DATABASE_POOL_MAX_SIZE", "8")
+    assert database_from_url(url)["OPTIONS"] == {
+        "sslmode": "require",
+        "pool": {"min_size": 1, "max_size": 8, "timeout": 10},
+    }
