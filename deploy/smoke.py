@@ -21,6 +21,8 @@ from urllib.error import HTTPError
 from urllib.parse import urlencode
 from urllib.request import HTTPCookieProcessor, HTTPRedirectHandler, Request, build_opener
 
+import brotli  # whitenoise[brotli]'s dependency
+
 PASSWORD = "petcare-demo"
 STAFF = "admin@example.com"
 CLIENT_LOGIN = "client@example.com"
@@ -126,6 +128,7 @@ def main() -> None:
         and "immutable" in headers.get("Cache-Control", ""),
         f"{status} {headers.get('Content-Encoding')} {headers.get('Cache-Control')}",
     )
+    check("the brotli stylesheet decompresses to CSS", b"{" in brotli.decompress(css))
 
     email = f"smoke-{uuid.uuid4().hex[:8]}@example.com"
     status, headers, _ = staff.post(
