@@ -175,6 +175,9 @@ def test_a_delivery_that_keeps_failing_gives_up_and_undoes_nothing(
     assert ActivityEntry.objects.filter(action="client.invited", object_id=client.pk).exists()
 
 
+# The worker closes and reopens its connection between tasks, as in
+# production: a real transaction per task, not the test's wrapping one.
+@pytest.mark.django_db(transaction=True)
 def test_the_worker_sends_what_the_database_queue_holds(
     office_manager, settings, django_capture_on_commit_callbacks
 ):
@@ -194,6 +197,9 @@ def test_the_worker_sends_what_the_database_queue_holds(
     assert queued.status == "SUCCESSFUL"
 
 
+# The worker closes and reopens its connection between tasks, as in
+# production: a real transaction per task, not the test's wrapping one.
+@pytest.mark.django_db(transaction=True)
 def test_the_worker_retries_a_failure_later_not_at_once(
     office_manager, settings, flaky_mail, django_capture_on_commit_callbacks
 ):
