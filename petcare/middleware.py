@@ -70,3 +70,21 @@ class AtomicWritesMiddleware:
             if response.status_code >= 500:
                 transaction.set_rollback(True)
         return response
+
+
+class HeadWithoutBodyMiddleware:
+    """Answer HEAD with the headers of GET and no body, as HTTP says. Django
+    renders the page for HEAD as for GET, and gunicorn would otherwise drop
+    the body with a warning in the log at every uptime check. The length is
+    kept: it is the length a GET would get."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if request.method == "HEAD" and not response.streaming:
+            length = len(response.content)
+            response.content = b""
+            response["Content-Length"] = str(length)
+        return response

@@ -108,6 +108,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "petcare.middleware.HeadWithoutBodyMiddleware",
     # /healthz first: a load balancer asks by address, before host checks,
     # HTTPS redirects, sessions or sign-in.
     "petcare.health.HealthCheckMiddleware",

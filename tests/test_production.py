@@ -75,31 +75,28 @@ def test_health_says_unavailable_when_the_database_is_down(client, monkeypatch, 
 # Static files -----------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def collected(tmp_path_factory):
-    """`collectstatic` as production runs it (DEBUG off)."""
-    root = tmp_path_factory.mktemp("staticfiles")
+def test_collectstatic_writes_hashed_compressed_files_that_production_serves_for_a_year(
+    tmp_path,
+):
+    # One test, so that the suite runs collectstatic (about 40 s of brotli
+    # on two cores) once, not once per worker.
     result = run_manage(
-        "collectstatic", "--noinput", STATIC_ROOT=str(root), ALLOWED_HOSTS="x", **PRODUCTION
+        "collectstatic",
+        "--noinput",
+        STATIC_ROOT=str(tmp_path),
+        ALLOWED_HOSTS="x",
+        timeout=300,
+        **PRODUCTION,
     )
     assert result.returncode == 0, result.stderr
-    return root
-
-
-def test_collectstatic_writes_hashed_gzip_and_brotli_files(collected):
-    manifest = json.loads((collected / "staticfiles.json").read_text())
+    manifest = json.loads((tmp_path / "staticfiles.json").read_text())
     hashed = manifest["paths"]["css/app.css"]
-
     assert re.fullmatch(r"css/app\.[0-9a-f]{12}\.css", hashed)
     for suffix in ("", ".gz", ".br"):
-        assert (collected / (hashed + suffix)).is_file()
+        assert (tmp_path / (hashed + suffix)).is_file()
 
-
-def test_production_serves_static_files_compressed_and_cached_for_a_year(collected):
-    manifest = json.loads((collected / "staticfiles.json").read_text())
-    hashed = manifest["paths"]["css/app.css"]
     with override_settings(
-        STATIC_ROOT=collected,
+        STATIC_ROOT=tmp_path,
         WHITENOISE_USE_FINDERS=False,
         WHITENOISE_AUTOREFRESH=False,
         STORAGES={
@@ -193,3 +190,16 @@ def test_the_connection_pool_is_on_only_when_sized(monkeypatch):
         "sslmode": "require",
         "pool": {"min_size": 1, "max_size": 8, "timeout": 10},
     }
+
+
+def test_head_gets_the_headers_of_get_and_no_body(rf):
+    from django.http import HttpResponse
+
+    from petcare.middleware import HeadWithoutBodyMiddleware
+
+    middleware = HeadWithoutBodyMiddleware(lambda request: HttpResponse("<p>the page</p>"))
+    head, get = middleware(rf.head("/signin/")), middleware(rf.get("/signin/"))
+
+    assert head.content == b""
+    assert head["Content-Length"] == str(len(get.content)) == "15"
+    assert get.content == b"<p>the page</p>"

@@ -170,7 +170,7 @@ def test_only_the_admin_group_enters_the_django_admin(client, roles, factory, al
 # Settings --------------------------------------------------------------------------
 
 
-def run_manage(*args, **env):
+def run_manage(*args, timeout=60, **env):
     # Not the browser tests' DJANGO_ALLOW_ASYNC_UNSAFE: check --deploy rightly flags it.
     unset = {"DEBUG", "SECRET_KEY", "DJANGO_ALLOW_ASYNC_UNSAFE"}
     environment = {k: v for k, v in os.environ.items() if k not in unset}
@@ -181,7 +181,7 @@ def run_manage(*args, **env):
         env=environment,
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=timeout,
     )
 
 
