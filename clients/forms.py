@@ -118,6 +118,9 @@ class ReactivateForm(forms.Form):
 class ClientSearchForm(forms.Form):
     status = forms.ChoiceField(choices=ClientFilter.CHOICES, required=False)
     q = forms.CharField(label="Search", required=False, max_length=100)
+    # Keyset positions (petcare.paging): the page after or before a row.
+    after = forms.CharField(required=False, max_length=1000)
+    before = forms.CharField(required=False, max_length=1000)
 
     def filters(self) -> dict[str, str]:
         if not self.is_valid():
@@ -126,3 +129,8 @@ class ClientSearchForm(forms.Form):
             "status": self.cleaned_data["status"] or ClientFilter.ACTIVE,
             "search": self.cleaned_data["q"],
         }
+
+    def position(self) -> dict[str, str]:
+        if not self.is_valid():
+            return {"after": "", "before": ""}
+        return {"after": self.cleaned_data["after"], "before": self.cleaned_data["before"]}

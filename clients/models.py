@@ -90,7 +90,13 @@ class Client(models.Model):
     class Meta:
         ordering = ["name", "pk"]
         permissions = [("change_client_status", "Can make a client inactive or re-activate it")]
-        indexes = [models.Index(fields=["is_active", "name"], name="client_status_name_idx")]
+        # The list's order (name, id) within a tab, and across all (the
+        # keyset of clients.selectors.page_clients). Search has its own
+        # trigram indexes on PostgreSQL (migration 0006).
+        indexes = [
+            models.Index(fields=["is_active", "name", "id"], name="client_status_name_id_idx"),
+            models.Index(fields=["name", "id"], name="client_name_id_idx"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 Lower("email"),

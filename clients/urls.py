@@ -14,4 +14,5 @@ urlpatterns = [
     path("<id:pk>/invite/", views.client_invite, name="invite"),
     path("<id:pk>/upcoming/", views.client_upcoming, name="upcoming"),
     path("<id:pk>/history/", views.client_history, name="history"),
+    path("<id:pk>/templates/", views.client_templates, name="templates"),
 ]

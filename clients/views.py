@@ -35,9 +35,7 @@ def _get_client(pk: int) -> Client:
 def client_list(request: HtmxHttpRequest) -> HttpResponse:
     search = ClientSearchForm(request.GET)
     filters = search.filters()
-    page = Paginator(selectors.list_clients(**filters), CLIENTS_PER_PAGE).get_page(
-        request.GET.get("page")
-    )
+    page = selectors.page_clients(**filters, **search.position(), size=CLIENTS_PER_PAGE)
     template = "clients/list.html"
     if request.htmx and not (request.htmx.boosted or request.htmx.history_restore_request):
         template += "#results"
@@ -246,3 +244,13 @@ def client_history(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         request.GET.get("page")
     )
     return render(request, "clients/history.html", {"client": client, "page": page})
+
+
+@require_safe
+@staff_view(policy.may_view_clients)
+def client_templates(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    client = _get_client(pk)
+    page = Paginator(selectors.client_templates(client=client), SEE_ALL_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    return render(request, "clients/templates.html", {"client": client, "page": page})

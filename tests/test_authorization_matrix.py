@@ -213,6 +213,9 @@ ROWS: dict[str, dict[str, tuple[Outcome, ...]]] = {
     "clients:history": {
         "GET HEAD": (SIGNIN, TO_PORTAL, TO_PORTAL, SIGNIN, OK, OK, OK),
     },
+    "clients:templates": {
+        "GET HEAD": (SIGNIN, TO_PORTAL, TO_PORTAL, SIGNIN, OK, OK, OK),
+    },
     # The schedule (staff screens).
     "scheduling:index": {
         "GET HEAD": (SIGNIN, TO_PORTAL, TO_PORTAL, SIGNIN, TO_WEEK, TO_WEEK, TO_WEEK),
@@ -548,6 +551,7 @@ URL_OBJECTS = {
     "clients:invite": "prospect",
     "clients:upcoming": "client",
     "clients:history": "client",
+    "clients:templates": "client",
     "scheduling:visit": "visit",
     "scheduling:visit_edit": "visit",
     "scheduling:visit_cancel": "visit",

@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from clients.models import Client, ClientStatusChange
+from petcare.paging import encode_cursor
 from scheduling.models import ScheduledEvent, Template
 from tests import factories
 from tests.helpers import (
@@ -446,8 +447,46 @@ def test_profile_costs_the_same_number_of_queries_whatever_the_data_size(
         actor=office_manager,
     )
     # session, user, client, pets, upcoming + their pets, upcoming count,
-    # templates + their pets, history, history count, portal login, permissions (2).
-    profile_queries(manager_client, client, django_assert_num_queries, 14)
+    # templates + their pets, templates count, history, history count,
+    # portal login, permissions (2).
+    profile_queries(manager_client, client, django_assert_num_queries, 15)
+
+
+def test_profile_shows_the_first_ten_templates_and_links_to_all(manager_client, office_manager):
+    client = client_with_a_full_profile(
+        visits=0, templates=12, pets=1, history=0, sitter=office_manager, actor=office_manager
+    )
+    html = manager_client.get(client.get_absolute_url()).content.decode()
+    section = html[html.index('id="templates"') : html.index('id="upcoming"')]
+
+    assert section.count("<li>") == 10
+    assert 'Templates <span class="count">12</span>' in section
+    assert f'<a href="/clients/{client.pk}/templates/">See all 12</a>' in section
+
+
+def test_see_all_templates_lists_every_template_with_its_actions(manager_client, office_manager):
+    client = client_with_a_full_profile(
+        visits=0, templates=12, pets=1, history=0, sitter=office_manager, actor=office_manager
+    )
+    response = manager_client.get(reverse("clients:templates", args=[client.pk]))
+
+    assert response.status_code == 200
+    assert "clients/templates.html" in [t.name for t in response.templates]
+    html = response.content.decode()
+    assert html.count("<li>\n    <strong>") == 12
+    assert html.count(">Apply<span") == 12
+
+
+def test_see_all_templates_is_for_staff_and_a_real_client(client, roles):
+    client_ = factories.ClientFactory()
+    url = reverse("clients:templates", args=[client_.pk])
+    assert client.get(url).status_code == 302  # to the sign-in
+    client.force_login(factories.ClientLoginFactory())
+    assert client.get(url).status_code == 403
+    client.force_login(factories.SitterFactory())
+    assert client.get(url).status_code == 200
+    assert client.get(reverse("clients:templates", args=[987654])).status_code == 404
+    assert client.post(url).status_code == 405
 
 
 # The client list --------------------------------------------------------------
@@ -522,19 +561,76 @@ def test_client_list_history_restore_gets_the_whole_page(manager_client):
     assert "<html" in response.content.decode()
 
 
-def test_client_list_paginates(manager_client):
-    factories.ClientFactory.create_batch(30)
+NAME_CELL = '<td data-label="Name" class="cell-primary">'
+
+
+def _names(html: str) -> list[str]:
+    return re.findall(r'cell-primary"><a href="[^"]+"><strong>([^<]+)</strong>', html)
+
+
+def _link(html: str, rel: str) -> str | None:
+    found = re.search(rf'<a href="(\?[^"]+)" rel="{rel}">', html)
+    return found.group(1).replace("&amp;", "&") if found else None
+
+
+def test_client_list_pages_by_position_forward_and_back(manager_client):
+    # Two clients share a name across the page boundary: the id breaks the tie.
+    for number in range(1, 61):
+        factories.ClientFactory(name=f"Client {number:02d}")
+    factories.ClientFactory(name="Client 25")
+    url = reverse("clients:list")
+    first = manager_client.get(url).content.decode()
+    assert "61 active clients" in first
+    assert _link(first, "prev") is None
+
+    second = manager_client.get(url + _link(first, "next")).content.decode()
+    third = manager_client.get(url + _link(second, "next")).content.decode()
+    assert _link(third, "next") is None
+    pages = [_names(first), _names(second), _names(third)]
+    assert [len(names) for names in pages] == [25, 25, 11]
+    everyone = [name for names in pages for name in names]
+    assert everyone == sorted(everyone) and len(everyone) == 61
+    assert everyone.count("Client 25") == 2
+
+    back = manager_client.get(url + _link(third, "prev")).content.decode()
+    assert _names(back) == _names(second)
+    back_again = manager_client.get(url + _link(back, "prev")).content.decode()
+    assert _names(back_again) == _names(first)
+    assert _link(back_again, "prev") is None
+
+
+def test_client_list_pages_keep_the_tab_and_the_search(manager_client):
+    for number in range(30):
+        factory = factories.ClientFactory if number % 2 else factories.InactiveClientFactory
+        factory(name=f"Smith {number:02d}")
+    html = manager_client.get(reverse("clients:list"), {"q": "smith", "status": "all"})
+    html = html.content.decode()
+
+    assert "30 clients match “smith”" in html
+    assert _link(html, "next").startswith("?status=all&q=smith&after=")
+
+
+def test_client_list_counts_up_to_a_cap(manager_client, monkeypatch):
+    from petcare import paging
+
+    monkeypatch.setattr(paging, "COUNT_CAP", 20)  # the cap, not the code under test
+    factories.ClientFactory.create_batch(21)
+
     html = manager_client.get(reverse("clients:list")).content.decode()
-    assert "Page 1 of 2 · 30 in all" in html
-    assert html.count('<td data-label="Name" class="cell-primary">') == 25
-    second = manager_client.get(reverse("clients:list"), {"page": 2}).content.decode()
-    assert second.count('<td data-label="Name" class="cell-primary">') == 5
+    assert "More than 20 active clients" in html
 
 
-def test_client_list_with_a_malformed_page_or_status_still_answers(manager_client):
+def test_client_list_with_a_malformed_position_or_status_shows_the_first_page(manager_client):
     factories.ClientFactory(name="Annie Hall")
-    response = manager_client.get(reverse("clients:list"), {"page": "abc", "status": "nope"})
-    assert response.status_code == 200
+    for bad in ({"after": "abc", "status": "nope"}, {"before": "!!"}, {"after": "W10"}):
+        response = manager_client.get(reverse("clients:list"), bad)
+        assert response.status_code == 200
+        assert "Annie Hall" in response.content.decode()
+
+
+def test_client_list_past_its_end_shows_the_first_page(manager_client):
+    factories.ClientFactory(name="Annie Hall")
+    response = manager_client.get(reverse("clients:list"), {"after": encode_cursor(("zzz", 9))})
     assert "Annie Hall" in response.content.decode()
 
 
@@ -544,9 +640,12 @@ def test_client_list_costs_the_same_number_of_queries_whatever_the_data_size(
 ):
     for client in factories.ClientFactory.create_batch(clients):
         factories.PetFactory.create_batch(2, client=client)
-    # session, user, count, page of clients, their pets, add_client permission (2).
+    # session, user, capped count, page of clients, their pets, add_client permission (2).
     with django_assert_num_queries(7):
         assert manager_client.get(reverse("clients:list")).status_code == 200
+    second_page = {"after": encode_cursor(("Client", 1))}
+    with django_assert_num_queries(7):
+        assert manager_client.get(reverse("clients:list"), second_page).status_code == 200
 
 
 # Add and edit ------------------------------------------------------------------
