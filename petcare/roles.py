@@ -10,8 +10,11 @@ OFFICE_MANAGER = "Office Manager"
 SITTER = "Sitter"
 CLIENT = "Client"
 
-# The staff who can be given a visit (a template's or a visit's sitter).
-ASSIGNABLE_ROLES = (SITTER, OFFICE_MANAGER, ADMIN)
+# The staff who can be given a visit (a template's or a visit's sitter): the
+# Sitter group. An owner or office manager who also walks dogs is put in it
+# too (a login may be in several groups); otherwise the sitter pickers would
+# offer everyone in the office (docs/design.md, "The sitter").
+ASSIGNABLE_ROLES = (SITTER,)
 
 _MODELS = {
     "clients": ["client", "pet", "clientstatuschange"],

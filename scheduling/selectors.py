@@ -8,6 +8,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from clients.models import Client, Pet
+from clients.selectors import search_client_ids
 from petcare import activity, policy
 from petcare.models import ActivityEntry
 
@@ -133,8 +134,30 @@ def assignable_sitters(*, include=None) -> QuerySet:
 
 
 def schedulable_clients() -> QuerySet[Client]:
-    """The clients the visit picker offers: those that can be scheduled, by name."""
+    """The clients a visit may be for: those that can be scheduled, by name."""
     return Client.objects.schedulable().order_by("name", "pk")
+
+
+PICKER_SIZE = 20
+
+
+@dataclass(frozen=True)
+class ClientChoices:
+    clients: list[Client]
+    # More match than are shown: the person types more.
+    more: bool
+
+
+def find_schedulable_clients(*, search: str, size: int = PICKER_SIZE) -> ClientChoices:
+    """The first ``size`` clients that can be scheduled whose name, email,
+    phone or pet matches ``search`` (all of them, by name, when it is
+    empty): the Add visit picker's choices, one query however many clients
+    the business has."""
+    clients = schedulable_clients()
+    if search.strip():
+        clients = clients.filter(pk__in=search_client_ids(search.strip()))
+    found = list(clients[: size + 1])
+    return ClientChoices(clients=found[:size], more=len(found) > size)
 
 
 def client_pets(*, client: Client) -> QuerySet[Pet]:

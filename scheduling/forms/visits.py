@@ -52,6 +52,15 @@ class ClientPickerForm(forms.Form):
         self.fields["client"].queryset = selectors.schedulable_clients()
 
 
+class ClientSearchForm(forms.Form):
+    """Step one of Add visit, searched as you type: which clients to offer."""
+
+    q = forms.CharField(label="Find a client", required=False, max_length=100)
+
+    def search(self) -> str:
+        return self.cleaned_data["q"] if self.is_valid() else ""
+
+
 class VisitForm(ServiceErrorsMixin, OverlapWarningMixin, PetOptionsMixin, forms.Form):
     """One visit of ``client``: add (``event`` None) or edit."""
 

@@ -18,7 +18,7 @@ from petcare.access import HtmxHttpRequest, staff_view
 from petcare.http import done, get_or_404, next_url, render_dialog
 
 from .. import selectors
-from ..forms.visits import ClientPickerForm, ConfirmRequestForm, VisitForm
+from ..forms.visits import ClientPickerForm, ClientSearchForm, ConfirmRequestForm, VisitForm
 from ..local_time import business_timezone
 from ..models import ScheduledEvent
 from ..services import visits as services
@@ -53,18 +53,21 @@ def visit_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 
 
 def _render_visit_form(request, *, form, picker=None, client=None, event=None, status=200):
-    return render(
-        request,
-        "scheduling/visit_form.html",
-        {
-            "form": form,
-            "picker": picker,
-            "client": client,
-            "event": event,
-            "next": next_url(request, ""),
-        },
-        status=status,
-    )
+    context = {
+        "form": form,
+        "picker": picker,
+        "client": client,
+        "event": event,
+        "next": next_url(request, ""),
+    }
+    template = "scheduling/visit_form.html"
+    if picker is not None:
+        search = ClientSearchForm(request.GET)
+        context["search"] = search
+        context["choices"] = selectors.find_schedulable_clients(search=search.search())
+        if request.htmx and not request.htmx.boosted:
+            template += "#client-choices"
+    return render(request, template, context, status=status)
 
 
 def _visit_saved(request, event: ScheduledEvent, verb: str) -> HttpResponse:
@@ -95,6 +98,7 @@ def _save_visit(request, form: VisitForm, save) -> ScheduledEvent | None:
 
 @require_http_methods(["GET", "HEAD", "POST"])
 @staff_view(policy.may_schedule_visits)
+@vary_on_headers("HX-Request")
 def visit_add(request: HtmxHttpRequest) -> HttpResponse:
     """Add visit: first the client (``?client=<pk>``, clients that can be
     scheduled only), then the visit with that client's pets."""

@@ -153,11 +153,16 @@ def test_add_a_visit_without_javascript(page_without_js, live_server, sign_in, j
     sign_in(page)
     page.goto(f"{live_server.url}/schedule/visits/add/")
 
-    picker = page.get_by_label("Client")
-    expect(picker.locator("option", has_text="Jane Cooper")).to_have_count(1)
-    expect(picker.locator("option", has_text="Old Timer")).to_have_count(0)
-    picker.select_option(label="Jane Cooper")
-    page.get_by_role("button", name="Continue").click()
+    page.get_by_label("Find a client").fill("jane")
+    page.get_by_role("button", name="Search").click()
+    choices = page.get_by_role("list", name="Clients")
+    expect(choices.get_by_role("link", name=re.compile("Jane Cooper"))).to_have_count(1)
+    page.get_by_label("Find a client").fill("old timer")
+    page.get_by_role("button", name="Search").click()
+    expect(page.get_by_text("No active client matches “old timer”")).to_be_visible()
+    page.get_by_label("Find a client").fill("jane")
+    page.get_by_role("button", name="Search").click()
+    page.get_by_role("link", name=re.compile("Jane Cooper")).click()
 
     expect(page.get_by_text("Jane Cooper")).to_be_visible()
     day = timezone.localdate() + timedelta(days=2)
@@ -176,6 +181,25 @@ def test_add_a_visit_without_javascript(page_without_js, live_server, sign_in, j
     event = ScheduledEvent.objects.get(client=jane, sitter=sam)
     assert event.sitter == sam
     assert event.ends_at - event.starts_at == timedelta(minutes=30)
+
+
+def test_the_add_visit_picker_searches_as_you_type(page, live_server, sign_in, jane):
+    factories.ClientFactory(name="Jack Sprat")
+    factories.PetFactory(client=jane, name="Waffles")
+    sign_in(page)
+    page.goto(f"{live_server.url}/schedule/visits/add/")
+    choices = page.get_by_role("list", name="Clients")
+    expect(choices.get_by_role("link")).to_have_count(2)
+
+    page.get_by_label("Find a client").press_sequentially("waff")
+
+    expect(choices.get_by_role("link")).to_have_count(1)
+    expect(choices.get_by_role("link")).to_contain_text("Jane Cooper")
+    expect(page).to_have_url(re.compile(r"/schedule/visits/add/$"))  # no reload
+    choices.get_by_role("link", name=re.compile("Jane Cooper")).click()
+    expect(page.get_by_role("heading", name="Add visit")).to_be_visible()
+    expect(page.get_by_label("Service")).to_be_visible()
+    assert page.console_errors == []
 
 
 def test_the_week_is_seven_columns_on_a_laptop_and_stacked_days_on_a_phone(

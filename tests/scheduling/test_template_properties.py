@@ -299,11 +299,11 @@ def label(template: Template, days: set[date]) -> None:
 @properties
 @with_edges
 @given(case=cases())
-def test_applying_a_template_twice_equals_applying_it_once(office_manager, jordan, case):
+def test_applying_a_template_twice_equals_applying_it_once(office_manager, sitter, jordan, case):
     start, end, now = case["start"], case["end"], case["now"]
     note(f"case = {case!r}")  # this hypothesis prints no argument by itself
     with rolled_back():
-        template = a_template(case, jordan, office_manager)
+        template = a_template(case, jordan, sitter)
         expected = occurrences(template, start, end, now)
         label(template, expected)
 
@@ -327,12 +327,12 @@ def test_applying_a_template_twice_equals_applying_it_once(office_manager, jorda
 @with_edges
 @given(case=cases(overlapping=True))
 def test_applying_over_overlapping_ranges_never_makes_two_visits_of_one_occurrence(
-    office_manager, jordan, case
+    office_manager, sitter, jordan, case
 ):
     now = case["now"]
     note(f"case = {case!r}")
     with rolled_back():
-        template = a_template(case, jordan, office_manager)
+        template = a_template(case, jordan, sitter)
         first = occurrences(template, case["start"], case["end"], now)
         second = occurrences(template, case["start_2"], case["end_2"], now)
         label(template, first | second)

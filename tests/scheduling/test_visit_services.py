@@ -8,6 +8,7 @@ from datetime import UTC, datetime, time, timedelta
 from functools import partial
 
 import pytest
+from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -15,7 +16,7 @@ from django.utils import timezone
 
 from clients.models import Client, ClientInactive
 from clients.services import Deactivation, deactivate_client
-from petcare import policy
+from petcare import policy, roles
 from scheduling.models import EventPet, EventStatus, ScheduledEvent
 from scheduling.services.templates import apply_template, create_template
 from scheduling.services.visits import (
@@ -206,10 +207,16 @@ def test_schedule_event_refuses_a_sitter_who_isnt_staff(
     assert not ScheduledEvent.objects.exists()
 
 
-def test_schedule_event_takes_an_office_manager_or_admin_as_sitter(
+def test_schedule_event_takes_an_office_manager_or_admin_only_when_in_the_sitter_group(
     jordan, pets, walk, staff, admin_user
 ):
-    assert schedule(jordan, pets, walk, actor=staff, sitter=staff, starts_at=at(9)).pk
+    for office in (staff, admin_user):
+        with pytest.raises(ValidationError, match="aren't a sitter"):
+            schedule(jordan, pets, walk, actor=staff, sitter=office, starts_at=at(9))
+    assert not ScheduledEvent.objects.exists()
+
+    # An owner who also walks dogs is in the Sitter group too.
+    admin_user.groups.add(Group.objects.get(name=roles.SITTER))
     assert schedule(jordan, pets, walk, actor=staff, sitter=admin_user, starts_at=at(9)).pk
 
 

@@ -108,9 +108,50 @@ def visit_data(pet_list, service, **changes):
 def test_add_visit_first_asks_for_an_active_client(manager_client, jane, gone):
     response = manager_client.get(reverse("scheduling:visit_add"))
     html = rendered(response, "scheduling/visit_form.html")
-    assert f'<option value="{jane.pk}">Jane Cooper</option>' in html
+    assert f'href="{reverse("scheduling:visit_add")}?client={jane.pk}"><strong>Jane Cooper' in html
     assert "Old Timer" not in html
-    assert '<form method="get"' in html and ">Continue</button>" in html
+    assert '<label for="id_q">Find a client</label>' in html
+    assert "<select" not in html.split('id="client-choices"')[0].split("<h1>")[1]
+
+
+def test_the_client_picker_searches_as_you_type_and_offers_active_clients_only(
+    manager_client, jane, gone
+):
+    factories.ClientFactory(name="Jack Sprat")
+    factories.PetFactory(client=jane, name="Waffles")
+    url = reverse("scheduling:visit_add")
+
+    by_pet = manager_client.get(url, {"q": "waffles"}, headers={"HX-Request": "true"})
+    html = by_pet.content.decode()
+    assert html.lstrip().startswith('<div id="client-choices"')
+    assert "Jane Cooper" in html and "Jack Sprat" not in html
+    assert by_pet["Vary"].startswith("HX-Request") or "HX-Request" in by_pet["Vary"]
+
+    inactive = html_of(manager_client.get(url, {"q": "old timer"}))
+    assert "Old Timer" not in inactive
+    assert "No active client matches “old timer”" in inactive
+
+
+def test_the_client_picker_shows_twenty_and_asks_for_more_letters(
+    manager_client, django_assert_num_queries
+):
+    factories.ClientFactory.create_batch(25, name="Pat Smith")
+    url = reverse("scheduling:visit_add")
+    manager_client.get(url)  # warm the session
+
+    # session, user, the permission check (2), the first 21 clients.
+    with django_assert_num_queries(5):
+        html = html_of(manager_client.get(url, {"q": "smith"}))
+
+    assert html.count("<strong>Pat Smith</strong>") == 20
+    assert "The first 20 are shown: type more" in html
+
+
+def test_the_client_picker_refuses_a_malformed_search_and_still_answers(manager_client, jane):
+    response = manager_client.get(reverse("scheduling:visit_add"), {"q": "ja\x00ne"})
+    assert response.status_code == 200
+    assert "Null characters are not allowed." in html_of(response)
+    assert "Jane Cooper" in html_of(response)
 
 
 def test_add_visit_from_a_day_carries_that_day_through_the_client_picker(manager_client, jane):
