@@ -7,13 +7,17 @@ a success is JSON with a stable ``detail`` code and a ``message`` for people
 (api.errors).
 """
 
+from datetime import UTC, datetime
+from typing import Annotated
+
 from django.conf import settings
 from django.contrib.auth import authenticate
+from django.core import signing
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.urls import URLPattern, re_path
 from django.utils import timezone
-from ninja import NinjaAPI, Status
+from ninja import NinjaAPI, Query, Status
 from ninja.security import HttpBearer
 
 from clients.backends import INACTIVE_CLIENT_FLAG, account_inactive_message
@@ -34,10 +38,15 @@ from .errors import (
     not_found,
 )
 from .schemas import (
+    MAX_ID,
+    MAX_PAGE_SIZE,
+    PAGE_SIZE,
     Credentials,
     EventOut,
+    EventPageOut,
     IssuedTokenOut,
     MeOut,
+    PageSize,
     VisitRequestIn,
 )
 from .tokens import ClientNotActive, issue_token, revoke_token, verify_token
@@ -179,12 +188,82 @@ def me(request):
 
 @app_api.get(
     "/events/upcoming",
-    **documented({200: list[EventOut]}, SIGNED_IN),
-    summary="The client's visits still to come, soonest first",
+    **documented(
+        {200: EventPageOut},
+        {
+            **SIGNED_IN,
+            400: "`invalid_cursor`: `cursor` is not a `next` this operation gave "
+            "this client (altered, cut short or made up).",
+            422: f"`validation_error`: `limit` is not a whole number from 1 to "
+            f"{MAX_PAGE_SIZE}; `errors` has the message.",
+        },
+    ),
+    summary="The client's visits still to come, soonest first, a page at a time",
+    description=(
+        f"A page holds up to `limit` visits ({PAGE_SIZE} unless said, at most "
+        f"{MAX_PAGE_SIZE}), ordered by start, then by id. While `next` is not "
+        "null, send it as `cursor` for the following page. A page starts right "
+        "after the last visit of the one before (not at a count), so a visit "
+        "added, canceled or started meanwhile makes no other one skipped or repeated."
+    ),
     tags=["events"],
 )
-def upcoming_events(request):
-    return client_visits_for_portal(client=request.auth.user.client, now=timezone.now())
+def upcoming_events(
+    request,
+    limit: Annotated[
+        PageSize, Query(PAGE_SIZE, description=f"Visits per page, 1 to {MAX_PAGE_SIZE}.")
+    ] = PAGE_SIZE,
+    cursor: Annotated[
+        str | None, Query(None, description="The `next` of the page before; none for the first.")
+    ] = None,
+):
+    client = request.auth.user.client
+    visits = client_visits_for_portal(client=client, now=timezone.now()).order_by("starts_at", "pk")
+    if cursor is not None:
+        starts_at, pk = read_cursor(cursor, client=client)
+        # After (starts_at, pk), in the order above: the index on
+        # (client, starts_at) finds the first row.
+        visits = visits.filter(starts_at__gte=starts_at).exclude(starts_at=starts_at, pk__lte=pk)
+    page = list(visits[: limit + 1])  # one more than asked: is there a next page?
+    items = page[:limit]
+    more = len(page) > limit
+    return {"items": items, "next": cursor_after(items[-1], client=client) if more else None}
+
+
+# A cursor is the (starts_at, id) of the last visit of a page, signed for the
+# client it was given to: it cannot be forged, altered or used by another
+# client. Opaque to the app; it survives a SECRET_KEY rotation as long as the
+# old key is in SECRET_KEY_FALLBACKS.
+MAX_CURSOR_LENGTH = 200
+INVALID_CURSOR = (
+    "This cursor is not one we gave you. Ask for the first page again, without a cursor."
+)
+
+
+def _cursor_signer(client) -> signing.Signer:
+    return signing.Signer(salt=f"api.events.upcoming.cursor:{client.pk}")
+
+
+def cursor_after(event, *, client) -> str:
+    """The cursor of the page after ``event``."""
+    return _cursor_signer(client).sign_object(
+        [event.starts_at.astimezone(UTC).isoformat(), event.pk]
+    )
+
+
+def read_cursor(cursor: str, *, client) -> tuple[datetime, int]:
+    """The (starts_at, id) a cursor carries; an ApiError 400 ``invalid_cursor``
+    for anything but a cursor given to this client."""
+    try:
+        if len(cursor) > MAX_CURSOR_LENGTH:
+            raise ValueError("too long")
+        starts_at, pk = _cursor_signer(client).unsign_object(cursor)
+        starts_at = datetime.fromisoformat(starts_at)
+        if starts_at.tzinfo is None or type(pk) is not int or not 1 <= pk <= MAX_ID:
+            raise ValueError("not a cursor")
+    except (signing.BadSignature, ValueError, TypeError):
+        raise ApiError(400, "invalid_cursor", INVALID_CURSOR) from None
+    return starts_at, pk
 
 
 @app_api.post(

@@ -122,8 +122,10 @@ def not_found(request, *args, **kwargs) -> HttpResponse:
 
 def json_errors(view, *, read_only: bool = False):
     """Wrap a route of the API: a 404 or a wrong method answers in JSON,
-    HEAD is answered wherever GET is (the same headers, no body), and
-    nothing is kept by a cache (tokens and a client's own data).
+    HEAD is answered wherever GET is, and nothing is kept by a cache (tokens
+    and a client's own data). HEAD gets GET's answer here; the project's
+    ``HeadWithoutBodyMiddleware`` then drops the body and keeps its length
+    (dropping it here too would leave that middleware a length of 0).
     ``read_only`` views (the schema, its docs page) answer GET and HEAD only."""
 
     @wraps(view)
@@ -152,9 +154,6 @@ def json_errors(view, *, read_only: bool = False):
             )
         if not response.has_header("Cache-Control"):
             patch_cache_control(response, private=True, no_store=True)
-        if method == "HEAD" and not response.streaming:
-            response["Content-Length"] = str(len(response.content))
-            response.content = b""
         return response
 
     # Bearer tokens only, no cookies: nothing for CSRF to protect.

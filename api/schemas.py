@@ -5,7 +5,8 @@ Times go out in the business's time zone with its UTC offset
 
 What comes in is read as the schema says and no more: an id is a JSON
 integer in the database's range (not "12", not true), a time is text (not a
-number of seconds), and text has a length limit and no NUL character.
+number of seconds), text has a length limit and no NUL character, and a
+number in a query string is digits within its bounds (not "1.0").
 Anything else is a 422 ``validation_error`` naming the field.
 """
 
@@ -62,6 +63,23 @@ def _date_time_text(value):
 
 
 OffsetDateTime = Annotated[AwareDatetime, BeforeValidator(_date_time_text)]
+
+# A number in a query string is text: only ASCII digits, perhaps after a
+# minus sign (which the bounds then refuse).
+WHOLE_NUMBER = re.compile(r"-?[0-9]{1,30}")
+
+
+def _query_integer(value):
+    """A whole number in a query string; not "1.0", "1e2", " 5", "2_0" nor "abc"."""
+    if isinstance(value, str) and WHOLE_NUMBER.fullmatch(value):
+        return int(value)
+    raise PydanticCustomError("int_parsing", "Enter a whole number, e.g. 20.")
+
+
+# How many visits a page of the upcoming ones holds, unless the app says.
+PAGE_SIZE = 20
+MAX_PAGE_SIZE = 100
+PageSize = Annotated[int, Field(ge=1, le=MAX_PAGE_SIZE), BeforeValidator(_query_integer)]
 
 
 class Error(Schema):
@@ -156,6 +174,15 @@ class EventOut(Schema):
     @staticmethod
     def resolve_sitter(event):
         return event.sitter
+
+
+class EventPageOut(Schema):
+    items: list[EventOut] = Field(
+        description="Up to `limit` visits, soonest first (by start, then by id)."
+    )
+    next: str | None = Field(
+        description="Send it as `cursor` for the following page; null on the last page."
+    )
 
 
 class VisitRequestIn(Schema):

@@ -240,7 +240,7 @@ ROW_NAME = re.compile(
     r'<td data-label="Name"[^>]*><a href="/clients/\d+/"><strong>([^<]+)</strong>'
 )
 ROW_PETS = re.compile(r'<td data-label="Pets"[^>]*>([^<]*)</td>')
-PAGE_COUNT = re.compile(r"Page \d+ of (\d+)")
+NEXT_LINK = re.compile(r'href="\?[^"]*&amp;after=([\w-]+)" rel="next"')
 MESSAGE = re.compile(r'<p class="message message-(\w+)">(.*?)</p>', re.S)
 SERVICE_RADIO = re.compile(r'name="service_type" value="(\d+)"')
 PET_CHECKBOX = re.compile(r'name="pets" value="(\d+)"')
@@ -361,7 +361,8 @@ class Staff(SignInMixin, HttpUser):
         self.login = STAFF_LOGINS[next(_staff_numbers) % len(STAFF_LOGINS)]
         self.own: list[LedgerClient] = []
         self.seen_ids: set[int] = set()
-        self.pages = {"active": 1, "inactive": 1, "all": 1}
+        # Where this user is in each tab: the "Next" link it last saw.
+        self.next_links: dict[str, str | None] = {"active": None, "inactive": None, "all": None}
         self.sign_in("/signin/", self.login, expect_redirect_prefix="/clients/")
         for _ in range(CLIENTS_PER_STAFF_USER):
             self.add_client()
@@ -509,14 +510,16 @@ class Staff(SignInMixin, HttpUser):
 
     @task(4)
     def browse_list(self) -> None:
+        # Page by page, as people do: follow the "Next" link (keyset pages),
+        # back to the first page after the last.
         status = random.choice(["active", "active", "inactive", "all"])
         params = {"status": status}
-        if self.pages[status] > 1:
-            params["page"] = str(random.randint(1, self.pages[status]))
-        html = self.list_page(params, f"/clients/?status={status}&page=N")
+        if self.next_links[status]:
+            params["after"] = self.next_links[status]
+        html = self.list_page(params, f"/clients/?status={status}&after=...")
         if html is not None:
-            match = PAGE_COUNT.search(html)
-            self.pages[status] = int(match[1]) if match else 1
+            match = NEXT_LINK.search(html)
+            self.next_links[status] = match[1] if match else None
             note_search_terms(html)
 
     @task(3)
@@ -724,10 +727,21 @@ class AppClient(HttpUser):
 
     @task(3)
     def upcoming(self) -> None:
+        # A page of at most 20 ({"items": [...], "next": cursor}); now and
+        # then the next page too, as the app does when scrolled.
         with self.api("get", "/events/upcoming") as response:
             body = self.expect_json(response, "events/upcoming")
-            if isinstance(body, list):
-                SERVICE_TYPE_IDS.update(event["service"]["id"] for event in body)
+        if not isinstance(body, dict) or not isinstance(body.get("items"), list):
+            return
+        SERVICE_TYPE_IDS.update(event["service"]["id"] for event in body["items"])
+        if body.get("next") and random.random() < 0.3:
+            with self.api(
+                "get",
+                "/events/upcoming",
+                params={"cursor": body["next"]},
+                name="/api/app/v1/events/upcoming?cursor=...",
+            ) as response:
+                self.expect_json(response, "events/upcoming, next page")
 
     @task(2)
     def request_service(self) -> None:

@@ -45,7 +45,7 @@ REFUSALS = {
     ("post", TOKEN_URL): {400, 401, 403, 415, 422, 429, 500},
     ("post", LOGOUT_URL): {401, 500},
     ("get", ME_URL): {401, 500},
-    ("get", UPCOMING_URL): {401, 500},
+    ("get", UPCOMING_URL): {400, 401, 422, 500},
     ("post", REQUESTS_URL): {400, 401, 403, 415, 422, 500},
 }
 
@@ -77,6 +77,35 @@ def test_the_schema_states_the_limits_of_what_comes_in(client):
         assert text["pattern"] == "^[^\\x00]*$"
     assert visit["service_type_id"]["maximum"] == visit["pet_ids"]["items"]["maximum"] == 2**63 - 1
     assert visit["starts_at"]["format"] == "date-time"
+
+
+def test_the_schema_pages_the_upcoming_visits(client):
+    schema = client.get(API + "openapi.json").json()
+    operation = schema["paths"][UPCOMING_URL]["get"]
+    parameters = {p["name"]: p for p in operation["parameters"]}
+
+    assert set(parameters) == {"limit", "cursor"}
+    assert all(p["in"] == "query" and not p.get("required") for p in parameters.values())
+    limit = parameters["limit"]["schema"]
+    assert (limit["type"], limit["minimum"], limit["maximum"], limit["default"]) == (
+        "integer",
+        1,
+        100,
+        20,
+    )
+    assert {"type": "string"} in parameters["cursor"]["schema"]["anyOf"]
+    responses = operation["responses"]
+    assert "`invalid_cursor`" in responses["400"]["description"]
+    assert "`validation_error`" in responses["422"]["description"]
+    assert "`limit`" in responses["422"]["description"]
+
+    assert responses["200"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/EventPageOut"
+    }
+    page = schema["components"]["schemas"]["EventPageOut"]
+    assert set(page["required"]) == {"items", "next"}
+    assert page["properties"]["items"]["items"] == {"$ref": "#/components/schemas/EventOut"}
+    assert {"type": "null"} in page["properties"]["next"]["anyOf"]
 
 
 @pytest.mark.parametrize("path", ["openapi.json", "docs"])

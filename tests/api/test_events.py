@@ -82,7 +82,8 @@ def test_upcoming_events_are_the_clients_own_still_to_come_soonest_first(
     response = client.get(UPCOMING_URL, headers=bearer(token))
 
     assert response.status_code == 200
-    events = response.json()
+    assert response.json()["next"] is None  # one page
+    events = response.json()["items"]
     assert [e["id"] for e in events] == [soon.pk, later.pk]
     assert someone_elses.pk not in [e["id"] for e in events]
     assert events[0]["status"] == "requested"
@@ -107,11 +108,11 @@ def test_another_clients_events_never_appear(client, token, roles):
     for _ in range(3):
         factories.ScheduledEventFactory()
     response = client.get(UPCOMING_URL, headers=bearer(token))
-    assert response.json() == []
+    assert response.json() == {"items": [], "next": None}
 
 
 @pytest.mark.parametrize("visits", [3, 50])
-def test_upcoming_events_cost_the_same_queries_for_3_or_50_visits(
+def test_a_page_of_upcoming_events_costs_the_same_queries_for_3_or_50_visits(
     client, login, token, roles, visits, django_assert_num_queries
 ):
     sitter = factories.SitterFactory()
@@ -129,7 +130,7 @@ def test_upcoming_events_cost_the_same_queries_for_3_or_50_visits(
     with django_assert_num_queries(3):
         response = client.get(UPCOMING_URL, headers=bearer(token))
 
-    assert len(response.json()) == visits
+    assert len(response.json()["items"]) == min(visits, 20)  # a page (test_upcoming_pages.py)
 
 
 # --- Requesting a visit ------------------------------------------------------------
@@ -156,7 +157,7 @@ def test_a_client_requests_a_visit(client, login, token, walk):
         "pets": [{"id": data["pet_ids"][0], "name": "Biscuit"}],
         "sitter": None,
     }
-    upcoming = client.get(UPCOMING_URL, headers=bearer(token)).json()
+    upcoming = client.get(UPCOMING_URL, headers=bearer(token)).json()["items"]
     assert [e["id"] for e in upcoming] == [event.pk]
 
 
