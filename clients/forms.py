@@ -1,7 +1,7 @@
 from django import forms
 from django.core.exceptions import ValidationError
 
-from petcare.forms import MultilineTextField
+from petcare.forms import MultilineTextField, PositionForm
 
 from .models import ADDRESS_MAX_LENGTH, NOTES_MAX_LENGTH, REASON_MAX_LENGTH, Client
 from .selectors import ClientFilter
@@ -115,12 +115,9 @@ class ReactivateForm(forms.Form):
     reason = ReasonField()
 
 
-class ClientSearchForm(forms.Form):
+class ClientSearchForm(PositionForm):
     status = forms.ChoiceField(choices=ClientFilter.CHOICES, required=False)
     q = forms.CharField(label="Search", required=False, max_length=100)
-    # Keyset positions (petcare.paging): the page after or before a row.
-    after = forms.CharField(required=False, max_length=1000)
-    before = forms.CharField(required=False, max_length=1000)
 
     def filters(self) -> dict[str, str]:
         if not self.is_valid():
@@ -129,8 +126,3 @@ class ClientSearchForm(forms.Form):
             "status": self.cleaned_data["status"] or ClientFilter.ACTIVE,
             "search": self.cleaned_data["q"],
         }
-
-    def position(self) -> dict[str, str]:
-        if not self.is_valid():
-            return {"after": "", "before": ""}
-        return {"after": self.cleaned_data["after"], "before": self.cleaned_data["before"]}

@@ -15,6 +15,7 @@ from django_htmx.http import reswap, retarget, trigger_client_event
 
 from petcare import policy
 from petcare.access import HtmxHttpRequest, staff_view
+from petcare.forms import PositionForm
 from petcare.http import get_or_404, render_dialog
 
 from . import selectors, services
@@ -231,8 +232,12 @@ def client_invite(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 @staff_view(policy.may_view_clients)
 def client_upcoming(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     client = _get_client(pk)
-    events = selectors.client_upcoming_visits(client=client, now=timezone.now())
-    page = Paginator(events, SEE_ALL_PER_PAGE).get_page(request.GET.get("page"))
+    page = selectors.page_upcoming_visits(
+        client=client,
+        now=timezone.now(),
+        size=SEE_ALL_PER_PAGE,
+        **PositionForm(request.GET).position(),
+    )
     return render(request, "clients/upcoming.html", {"client": client, "page": page})
 
 
@@ -240,8 +245,8 @@ def client_upcoming(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 @staff_view(policy.may_view_clients)
 def client_history(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     client = _get_client(pk)
-    page = Paginator(selectors.client_history(client=client), SEE_ALL_PER_PAGE).get_page(
-        request.GET.get("page")
+    page = selectors.page_history(
+        client=client, size=SEE_ALL_PER_PAGE, **PositionForm(request.GET).position()
     )
     return render(request, "clients/history.html", {"client": client, "page": page})
 

@@ -77,3 +77,16 @@ class RowsChoiceField(forms.ModelMultipleChoiceField):
                     params={"pk": pk},
                 )
         return super()._check_values(value)
+
+
+class PositionForm(forms.Form):
+    """Where a keyset page starts (petcare.paging): after or before a row.
+    Anything malformed reads as the first page."""
+
+    after = forms.CharField(required=False, max_length=1000)
+    before = forms.CharField(required=False, max_length=1000)
+
+    def position(self) -> dict[str, str]:
+        if not self.is_valid():
+            return {"after": "", "before": ""}
+        return {"after": self.cleaned_data["after"], "before": self.cleaned_data["before"]}

@@ -15,6 +15,7 @@ import base64
 import binascii
 import json
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.db.models import Q, QuerySet
 
@@ -36,36 +37,57 @@ class KeysetPage:
 
 
 def encode_cursor(values: tuple) -> str:
-    raw = json.dumps(list(values), separators=(",", ":")).encode()
+    plain = [value.isoformat() if isinstance(value, datetime) else value for value in values]
+    raw = json.dumps(plain, separators=(",", ":")).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
 def decode_cursor(cursor: str, *, types: tuple[type, ...]) -> tuple | None:
-    """The key a cursor holds, or None when it is not one of ``types``."""
+    """The key a cursor holds, or None when it is not one of ``types``
+    (``str``, ``int``, or an aware ``datetime``)."""
     if not cursor or len(cursor) > 1000:
         return None
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         values = json.loads(raw)
-    except (binascii.Error, ValueError, UnicodeDecodeError):
+        if not isinstance(values, list) or len(values) != len(types):
+            return None
+        values = [
+            _aware(value) if kind is datetime else value
+            for value, kind in zip(values, types, strict=True)
+        ]
+    except (binascii.Error, ValueError, TypeError, UnicodeDecodeError):
         return None
-    if (
-        not isinstance(values, list)
-        or len(values) != len(types)
-        or not all(type(value) is kind for value, kind in zip(values, types, strict=True))
-    ):
+    if not all(type(value) is kind for value, kind in zip(values, types, strict=True)):
         return None
     return tuple(values)
 
 
-def _beyond(keys: tuple[str, ...], values: tuple, *, lookup: str) -> Q:
-    """Rows after (``gt``) or before (``lt``) ``values`` in the order of
-    ``keys``: (a > x) or (a = x and b > y) ..."""
+def _aware(text) -> datetime:
+    moment = datetime.fromisoformat(text)
+    if moment.tzinfo is None:
+        raise ValueError("a cursor's time carries its offset")
+    return moment
+
+
+def _beyond(keys: tuple[str, ...], values: tuple, *, forward: bool) -> Q:
+    """Rows after (``forward``) or before ``values`` in the order of ``keys``
+    ("-name" descending): (a > x) or (a = x and b > y) ..."""
     condition = Q()
-    for depth in range(len(keys)):
-        equal = {key: value for key, value in zip(keys[:depth], values[:depth], strict=True)}
-        condition |= Q(**equal, **{f"{keys[depth]}__{lookup}": values[depth]})
+    for depth, key in enumerate(keys):
+        field = key.removeprefix("-")
+        ascending = not key.startswith("-")
+        lookup = "gt" if ascending == forward else "lt"
+        equal = {
+            earlier.removeprefix("-"): value
+            for earlier, value in zip(keys[:depth], values[:depth], strict=True)
+        }
+        condition |= Q(**equal, **{f"{field}__{lookup}": values[depth]})
     return condition
+
+
+def _reversed(keys: tuple[str, ...]) -> list[str]:
+    return [key.removeprefix("-") if key.startswith("-") else f"-{key}" for key in keys]
 
 
 def keyset_page(
@@ -78,22 +100,21 @@ def keyset_page(
     before: str = "",
     count_cap: int | None = None,
 ) -> KeysetPage:
-    """One page of ``queryset`` in ascending order of ``keys`` (the last one
-    unique, such as ``pk``): the first page, the one ``after`` a cursor, or
-    the one ``before`` it. Three queries at most: the capped count, the
-    rows, and whatever the queryset prefetches."""
+    """One page of ``queryset`` in the order of ``keys`` ("-at" for
+    descending; the last one unique, such as ``pk``): the first page, the
+    one ``after`` a cursor, or the one ``before`` it. Three queries at most:
+    the capped count, the rows, and whatever the queryset prefetches."""
 
     def key_of(row) -> tuple:
-        return tuple(getattr(row, key) for key in keys)
+        return tuple(getattr(row, key.removeprefix("-")) for key in keys)
 
     count_cap = COUNT_CAP if count_cap is None else count_cap
     total = queryset.order_by()[: count_cap + 1].count()
     after_key = decode_cursor(after, types=types)
     before_key = None if after_key else decode_cursor(before, types=types)
     if before_key is not None:
-        descending = [f"-{key}" for key in keys]
         rows = list(
-            queryset.filter(_beyond(keys, before_key, lookup="lt")).order_by(*descending)[
+            queryset.filter(_beyond(keys, before_key, forward=False)).order_by(*_reversed(keys))[
                 : size + 1
             ]
         )
@@ -104,7 +125,7 @@ def keyset_page(
     else:
         ordered = queryset.order_by(*keys)
         if after_key is not None:
-            ordered = ordered.filter(_beyond(keys, after_key, lookup="gt"))
+            ordered = ordered.filter(_beyond(keys, after_key, forward=True))
         rows = list(ordered[: size + 1])
         items = rows[:size]
         next_cursor = encode_cursor(key_of(items[-1])) if len(rows) > size else None

@@ -130,3 +130,19 @@ def test_a_service_that_fails_logs_failed_and_never_ok(
 
     (line,) = _lines(caplog, "petcare.services")
     assert f"object=client:{client.pk} outcome=failed:RuntimeError" in line
+
+
+def test_an_app_api_request_is_logged_with_the_tokens_user(client, roles, caplog):
+    from api.tokens import issue_token
+
+    login = factories.ClientLoginFactory(client__name=SECRET_NAME)
+    token = issue_token(login).token
+
+    with caplog.at_level(logging.INFO, logger="petcare.requests"):
+        response = client.get("/api/app/v1/me", HTTP_AUTHORIZATION=f"Bearer {token}")
+
+    assert response.status_code == 200
+    (line,) = _lines(caplog, "petcare.requests")
+    assert line.startswith("method=GET path=/api/app/v1/me status=200 ms=")
+    assert line.endswith(f" user={login.pk}")
+    assert token not in caplog.text and "Zebulon" not in caplog.text

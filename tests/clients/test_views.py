@@ -21,6 +21,7 @@ from tests.helpers import (
     NEW_YORK,
     client_with_a_full_profile,
     client_with_a_schedule,
+    comparable,
     invite,
     rendered,
 )
@@ -741,8 +742,35 @@ def test_see_all_upcoming_and_history(manager_client, jane, office_manager):
     factories.ActivityEntryFactory.create_batch(12, client=jane, actor=office_manager)
     upcoming = manager_client.get(reverse("clients:upcoming", args=[jane.pk])).content.decode()
     assert upcoming.count('<td data-label="Date" class="cell-lead">') == 12
+    assert "12 in all" in upcoming
     history = manager_client.get(reverse("clients:history", args=[jane.pk])).content.decode()
     assert history.count('<li class="history-deactivated">') == 12
+
+
+def test_see_all_pages_by_position_through_visits_and_history(manager_client, office_manager):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client_ = client_with_a_full_profile(
+        visits=120, templates=0, pets=1, history=120, sitter=None, actor=office_manager
+    )
+    for name, row in (
+        ("clients:upcoming", 'class="cell-lead"'),
+        ("clients:history", '<li class="history-'),
+    ):
+        url = reverse(name, args=[client_.pk])
+        with CaptureQueriesContext(connection) as first_queries:
+            first = manager_client.get(url)
+        second = manager_client.get(url + _link(first.content.decode(), "next"))
+        with CaptureQueriesContext(connection) as third_queries:
+            third = manager_client.get(url + _link(second.content.decode(), "next"))
+        pages = [response.content.decode() for response in (first, second, third)]
+
+        assert [page.count(row) for page in pages] == [50, 50, 20]
+        assert _link(pages[2], "next") is None and "120 in all" in pages[2]
+        assert len(third_queries) == len(first_queries)
+        back = manager_client.get(url + _link(pages[2], "prev"))
+        assert comparable(back) == comparable(second)
 
 
 # Invite to portal (the link itself: tests/portal/test_auth.py) ----------------
