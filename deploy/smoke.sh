@@ -37,25 +37,27 @@ start() {  # start NAME COMMAND...: in its own process group, output to $WORK/NA
 export DATABASE_URL="postgres://postgres:${PGPASSWORD:-}@127.0.0.1:5432/$DB_NAME"
 psql -q -h 127.0.0.1 -U postgres -c "DROP DATABASE IF EXISTS $DB_NAME" -c "CREATE DATABASE $DB_NAME"
 
-echo "==> demo data (the demo command runs with DEBUG on: it publishes its passwords)"
-DEBUG=1 uv run --locked python manage.py demo --no-serve --verbosity 0 >/dev/null 2>&1
-
-# Production settings from here on. PLAIN_HTTP_ON_LOOPBACK is the one
-# switch that lets a server on 127.0.0.1 be tried without TLS.
-export DEBUG=0
+# Production settings, for everything but the demo data. PLAIN_HTTP_ON_LOOPBACK
+# is the one switch that lets a server on 127.0.0.1 be tried without TLS.
 SECRET_KEY=$(python3 -c 'import secrets; print(secrets.token_urlsafe(50))')
-export SECRET_KEY
-export ALLOWED_HOSTS=127.0.0.1 PLAIN_HTTP_ON_LOOPBACK=1
-export STATIC_ROOT="$WORK/static"
-export EMAIL_HOST=127.0.0.1 EMAIL_PORT=$SMTP_PORT EMAIL_USE_TLS=0
-export BIND=127.0.0.1:$PORT WEB_CONCURRENCY=${WEB_CONCURRENCY:-4} DATABASE_POOL_MAX_SIZE=4
+PRODUCTION=(
+  DEBUG=0 SECRET_KEY="$SECRET_KEY" ALLOWED_HOSTS=127.0.0.1 PLAIN_HTTP_ON_LOOPBACK=1
+  STATIC_ROOT="$WORK/static" EMAIL_HOST=127.0.0.1 EMAIL_PORT="$SMTP_PORT" EMAIL_USE_TLS=0
+  BIND="127.0.0.1:$PORT" WEB_CONCURRENCY="${WEB_CONCURRENCY:-4}" DATABASE_POOL_MAX_SIZE=4
+)
 
-echo "==> migrate, check --deploy, collectstatic"
+echo "==> collectstatic (production), while the demo data loads (DEBUG on: it publishes its passwords)"
+env "${PRODUCTION[@]}" uv run --locked python manage.py collectstatic --noinput --verbosity 0 &
+COLLECTSTATIC=$!
+DEBUG=1 uv run --locked python manage.py demo --no-serve --verbosity 0 >/dev/null 2>&1
+wait "$COLLECTSTATIC"
+
+export "${PRODUCTION[@]}"
+echo "==> migrate, check --deploy"
 uv run --locked python manage.py migrate --noinput --verbosity 0
 # The deployment checks pass with every HTTPS setting on: the switch is all
 # that differs.
 PLAIN_HTTP_ON_LOOPBACK=0 uv run --locked python manage.py check --deploy --fail-level WARNING
-uv run --locked python manage.py collectstatic --noinput --verbosity 0
 
 echo "==> start: SMTP sink, gunicorn, worker"
 start smtp uv run --locked python deploy/smtp_sink.py 127.0.0.1 "$SMTP_PORT" "$WORK/mailbox"
