@@ -1,7 +1,6 @@
 """The emails of the client lifecycle, built when the background task runs
 (petcare.mail): from ids, with the database as it is then."""
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
@@ -9,16 +8,9 @@ from django.urls import reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
+from petcare.context_processors import business_details
 from petcare.mail import composer
 from petcare.tokens import invitation_token
-
-
-def business() -> dict[str, str]:
-    return {
-        "name": settings.BUSINESS_NAME,
-        "phone": settings.BUSINESS_PHONE,
-        "email": settings.BUSINESS_EMAIL,
-    }
 
 
 @composer("invitation")
@@ -44,7 +36,7 @@ def invitation(*, login_id: int, base_url: str) -> EmailMessage | None:
         "login": login,
         "client": login.client,
         "link": base_url.rstrip("/") + path,
-        "business": business(),
+        "business": business_details(),
     }
     return EmailMessage(
         subject=render_to_string("clients/email/invitation_subject.txt", context).strip(),

@@ -3,14 +3,17 @@ from django.conf import settings
 from .policy import UserPolicy
 
 
-def business(request):
+def business_details() -> dict[str, str]:
+    """The business's name and contact, for pages and emails alike."""
     return {
-        "business": {
-            "name": settings.BUSINESS_NAME,
-            "email": settings.BUSINESS_EMAIL,
-            "phone": settings.BUSINESS_PHONE,
-        }
+        "name": settings.BUSINESS_NAME,
+        "email": settings.BUSINESS_EMAIL,
+        "phone": settings.BUSINESS_PHONE,
     }
+
+
+def business(request):
+    return {"business": business_details()}
 
 
 def policy(request):

@@ -74,8 +74,9 @@ def service_action(action: str):
             actor = getattr(kwargs.get("actor"), "pk", None) or "-"
             started = time.monotonic()
 
-            def line(outcome: str, subject=None) -> None:
-                ms = (time.monotonic() - started) * 1000
+            def line(outcome: str, subject=None, *, ms: float | None = None) -> None:
+                if ms is None:
+                    ms = (time.monotonic() - started) * 1000
                 service_log.info(
                     "action=%s actor=%s object=%s outcome=%s ms=%.1f",
                     action,
@@ -94,7 +95,9 @@ def service_action(action: str):
                 line(f"failed:{type(error).__name__}", _subject(args, kwargs, None))
                 raise
             subject = _subject(args, kwargs, result)
-            transaction.on_commit(lambda: line("ok", subject))
+            # The service's own time, not the rest of the request before the commit.
+            ms = (time.monotonic() - started) * 1000
+            transaction.on_commit(lambda: line("ok", subject, ms=ms))
             return result
 
         return logged
