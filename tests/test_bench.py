@@ -93,3 +93,64 @@ def test_bench_fails_when_make_inactive_loops_over_the_visits(monkeypatch):
 def test_bench_refuses_malformed_options(option, value):
     with pytest.raises(CommandError):
         run_bench(option, value)
+
+
+PAGES = [
+    "client list, page 1",
+    "client list, last page",
+    'search "smith", Active',
+    'search "smith", All',
+    "week view, busy week",
+    "day view, busy day",
+    "API events/upcoming, 1k client",
+    "API events/upcoming, 10k client",
+    "profile, many templates",
+    'Add visit picker, "smith"',
+]
+
+
+def pages_table(output: str) -> dict[str, dict[str, str]]:
+    """The --pages table's rows by page name."""
+    for block in output.split("\n\n"):
+        lines = block.strip("\n").splitlines()
+        if lines and lines[0].startswith("Pages:"):
+            header = re.split(r"\s{2,}", lines[1].strip())
+            rows = [
+                dict(zip(header, re.split(r"\s{2,}", line.strip()), strict=True))
+                for line in lines[2:]
+            ]
+            return {row["page"]: row for row in rows}
+    raise AssertionError(f"No pages table in:\n{output}")
+
+
+def test_bench_pages_measures_every_page_with_the_same_queries_at_both_sizes(tmp_path):
+    """The page benchmark at a tiny size: every row, the same query counts,
+    the document, nothing left behind. Timings of a tiny size are noise, so
+    only the counts are checked (--ratio-budget 0)."""
+    before = row_counts()
+    written = tmp_path / "benchmarks.md"
+
+    output = run_bench(
+        "--pages",
+        "--clients",
+        "150",
+        "--repeat",
+        "1",
+        "--ratio-budget",
+        "0",
+        "--write",
+        str(written),
+    )
+
+    rows = pages_table(output)
+    assert list(rows) == PAGES
+    for row in rows.values():
+        assert row["small queries"] == row["large queries"]
+        assert float(row["small ms"]) > 0 and float(row["large ms"]) > 0
+        assert float(row["large KB"]) > 0
+    assert "Make Inactive of the client with the most visits to come" in output
+    assert "Every page runs the same queries at both sizes" in output
+    document = written.read_text()
+    assert all(f"| {page} |" in document for page in PAGES)
+    assert "## The hot queries" in document
+    assert row_counts() == before

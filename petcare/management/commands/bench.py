@@ -9,9 +9,19 @@ Everything happens in one transaction that is rolled back, and every measured
 run in a savepoint that is rolled back, so each run sees identical data and the
 configured database is left as it was found (PostgreSQL's sequences aside:
 ``nextval`` is never rolled back, so later ids skip a few numbers).
+
+``bench --pages`` measures what users wait for instead: every page of
+docs/benchmarks.md's table at 100 clients and at ``--clients`` (100,000 by
+default), their queries, median time, size and the ratio of the two
+(petcare/management/bench_pages.py, with its data in bench_data.py); it
+fails when a query count differs between the sizes or, on PostgreSQL, a page
+takes more than 3x; ``--write`` writes the table and the hot queries' plans.
 """
 
+import logging
+import shlex
 import statistics
+import sys
 import time
 from argparse import ArgumentTypeError
 from collections.abc import Callable
@@ -32,6 +42,7 @@ from django.utils import timezone
 from clients.models import Client, ClientStatusChange, Pet, StatusAction, phone_digits
 from clients.services import deactivate_client
 from petcare import roles
+from petcare.management import bench_pages
 from petcare.management.demo_data import migrate_if_needed
 from petcare.models import User
 from scheduling.models import (
@@ -87,8 +98,10 @@ class BenchData:
 class Command(BaseCommand):
     help = (
         "Measure Make Inactive (against raw SQL), the client profile and the client list "
-        "at growing data sizes; fails if a query count grows with the size. Leaves the "
-        "database as it was (everything is rolled back)."
+        "at growing data sizes; fails if a query count grows with the size. With --pages: "
+        "every page users wait for at 100 clients and at --clients, failing when a query "
+        "count differs or (PostgreSQL) a page takes more than 3x. Leaves the database as "
+        "it was: the data is built in a transaction that is rolled back."
     )
 
     def add_arguments(self, parser):
@@ -104,9 +117,44 @@ class Command(BaseCommand):
             type=_positive,
             help="Timed runs per measure; the median is shown (default 5).",
         )
+        parser.add_argument(
+            "--pages",
+            action="store_true",
+            help="Measure every page at a small and a large business (docs/benchmarks.md).",
+        )
+        parser.add_argument(
+            "--clients",
+            default=100_000,
+            type=_positive,
+            help="With --pages: the large business's clients (default 100000; the small "
+            f"one has {bench_pages.SMALL_CLIENTS}).",
+        )
+        parser.add_argument(
+            "--ratio-budget",
+            default=bench_pages.RATIO_BUDGET,
+            type=float,
+            help="With --pages: fail on PostgreSQL when a page takes more than this many "
+            f"times the small size's time (default {bench_pages.RATIO_BUDGET:g}; 0: don't "
+            "check timings, only query counts).",
+        )
+        parser.add_argument(
+            "--write",
+            metavar="PATH",
+            help="With --pages: write the table and the hot queries' plans there "
+            "(docs/benchmarks.md).",
+        )
 
     def handle(self, *args, sizes: list[int], repeat: int, verbosity: int, **options):
         migrate_if_needed(verbosity=0)
+        if options["pages"]:
+            with override_settings(ALLOWED_HOSTS=[*settings.ALLOWED_HOSTS, "testserver"]):
+                self._pages(
+                    clients=options["clients"],
+                    repeat=repeat,
+                    write=options["write"],
+                    ratio_budget=options["ratio_budget"],
+                )
+            return
         # The test client's host must be allowed whatever ALLOWED_HOSTS says;
         # Django's setup_test_environment would do more (and refuses to run
         # twice, as under pytest).
@@ -145,6 +193,105 @@ class Command(BaseCommand):
                     transaction.set_rollback(True)
             transaction.set_rollback(True)
         return make_inactive, profiles, lists
+
+    def _pages(self, *, clients: int, repeat: int, write: str | None, ratio_budget: float) -> None:
+        # Timings are checked on PostgreSQL only: SQLite is the demo's database.
+        budget = ratio_budget if connection.vendor == "postgresql" else 0
+
+        def progress(text: str) -> None:
+            sys.stderr.write(text)
+            sys.stderr.flush()
+
+        explain = write is not None
+        results = []
+        # One request line per GET would bury the progress and the table.
+        logging.getLogger("petcare.requests").setLevel(logging.WARNING)
+        with transaction.atomic():
+            manager, service_type = _staff_and_service_type()
+            http = TestClient()
+            http.force_login(manager)
+
+            def make_inactive(business) -> MakeInactiveRow:
+                heavy = business.api_large
+                data = BenchData(
+                    client=Client.objects.get(pk=heavy.client_id),
+                    upcoming=heavy.upcoming,
+                    templates=heavy.templates,
+                    now=business.now,
+                )
+                return _measure_make_inactive(
+                    data=data, actor=manager, repeat=repeat, size=heavy.upcoming
+                )
+
+            for size in [bench_pages.SMALL_CLIENTS, clients]:
+                progress(f"Building a business of {size:,} clients…\n")
+                results.append(
+                    bench_pages.run_size(
+                        clients=size,
+                        http=http,
+                        service_type=service_type,
+                        repeat=repeat,
+                        explain=explain and size == clients,
+                        progress=progress,
+                        measure_mi=make_inactive,
+                    )
+                )
+            transaction.set_rollback(True)
+        small, large = results
+        self.stdout.write(
+            f"Petcare pages on {connection.vendor} ({connection.settings_dict['NAME']}): "
+            f"median of {repeat} timed run(s), DEBUG off, all rolled back."
+        )
+        self.stdout.write(f"  small: {bench_pages.describe(small)}")
+        self.stdout.write(f"  large: {bench_pages.describe(large)}")
+        self.stdout.write("")
+        self._table(
+            "Pages: GET by URL as an office manager (the API: as the client's app)",
+            bench_pages.TABLE_HEADERS,
+            bench_pages.table_rows(small, large),
+        )
+        mi_rows = [
+            [
+                str(r.size),
+                str(r.templates),
+                str(r.service.queries),
+                f"{r.service.median_ms:.1f}",
+                f"{r.raw.median_ms:.1f}",
+                f"{r.ratio:.2f}",
+            ]
+            for r in (small.make_inactive, large.make_inactive)
+        ]
+        self._table(
+            "Make Inactive of the client with the most visits to come, vs raw SQL",
+            ["upcoming", "templates", "queries", "median ms", "raw ms", "ratio"],
+            mi_rows,
+        )
+        if write:
+            command = shlex.join(
+                ["manage.py", "bench", "--pages", "--clients", str(clients), "--repeat",
+                 str(repeat), "--ratio-budget", f"{ratio_budget:g}", "--write", write]
+            )  # fmt: skip
+            with open(write, "w", encoding="utf-8") as file:
+                file.write(
+                    bench_pages.markdown(
+                        small=small,
+                        large=large,
+                        command=command,
+                        repeat=repeat,
+                        budget=budget,
+                        mi_rows=mi_rows,
+                    )
+                )
+            self.stdout.write(f"Wrote {write}.")
+        found = bench_pages.problems(small, large, budget=budget)
+        if large.make_inactive.service.queries != small.make_inactive.service.queries:
+            found.append("Make Inactive ran a number of queries that changes with size.")
+        if found:
+            raise CommandError("\n".join(found))
+        within = f" and takes at most {budget:g}x the small size's time" if budget else ""
+        self.stdout.write(
+            self.style.SUCCESS(f"Every page runs the same queries at both sizes{within}.")
+        )
 
     # output
 
