@@ -99,17 +99,22 @@ def keyset_page(
     after: str = "",
     before: str = "",
     count_cap: int | None = None,
+    total: int | None = None,
 ) -> KeysetPage:
     """One page of ``queryset`` in the order of ``keys`` ("-at" for
     descending; the last one unique, such as ``pk``): the first page, the
     one ``after`` a cursor, or the one ``before`` it. Three queries at most:
-    the capped count, the rows, and whatever the queryset prefetches."""
+    the capped count (none when the caller already knows the ``total``),
+    the rows, and whatever the queryset prefetches."""
 
     def key_of(row) -> tuple:
         return tuple(getattr(row, key.removeprefix("-")) for key in keys)
 
-    count_cap = COUNT_CAP if count_cap is None else count_cap
-    total = queryset.order_by()[: count_cap + 1].count()
+    if total is not None:
+        count_cap = total
+    else:
+        count_cap = COUNT_CAP if count_cap is None else count_cap
+        total = queryset.order_by()[: count_cap + 1].count()
     after_key = decode_cursor(after, types=types)
     before_key = None if after_key else decode_cursor(before, types=types)
     if before_key is not None:

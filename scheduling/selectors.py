@@ -4,13 +4,14 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django.contrib.auth import get_user_model
-from django.db.models import Q, QuerySet
-from django.utils import timezone
+from django.db.models import Count, F, Q, QuerySet, Value, Window
+from django.db.models.functions import Coalesce, Concat, Lower, RowNumber, TruncDate
 
 from clients.models import Client, Pet
 from clients.selectors import search_client_ids
 from petcare import activity, policy
 from petcare.models import ActivityEntry
+from petcare.paging import KeysetPage, keyset_page
 
 from .local_time import business_timezone, local_day_start
 from .models import OPEN_STATUSES, EventStatus, ScheduledEvent, ServiceType, Template
@@ -36,10 +37,132 @@ def client_visits_for_portal(*, client, now: datetime) -> QuerySet[ScheduledEven
 # --- Staff screens of the schedule ------------------------------------------------
 
 
+# The status filter of the day and week views: "" (the default) shows the
+# visits still to do, folding canceled and completed ones away; "any" shows all.
+ANY_STATUS = "any"
+# A week cell shows this many visits, then "+N more" (the day, for that sitter).
+WEEK_CELL_SIZE = 4
+# The day view shows this many visits a page, grouped by sitter.
+DAY_PAGE_SIZE = 50
+
+
+def shown_statuses(status: str) -> tuple[str, ...]:
+    """The statuses the schedule shows for the status filter's value."""
+    if not status:
+        return OPEN_STATUSES
+    if status == ANY_STATUS:
+        return tuple(EventStatus.values)
+    return (status,)
+
+
 @dataclass(frozen=True)
-class ScheduleDay:
+class ScheduleSummary:
+    """How many visits a period holds: shown, requested among them, and how
+    many canceled or completed ones the default filter folds away."""
+
+    total: int
+    requested: int
+    folded: int
+
+
+@dataclass(frozen=True)
+class _Counts:
+    """Visits of a period by (sitter id, local date, status), one GROUP BY."""
+
+    by_key: dict[tuple[int | None, date, str], int]
+    statuses: tuple[str, ...]
+    folds: bool
+
+    def shown(self, *, sitter_id=..., day=...) -> int:
+        return sum(
+            n
+            for (sitter, on, status), n in self.by_key.items()
+            if status in self.statuses
+            and (sitter_id is ... or sitter == sitter_id)
+            and (day is ... or on == day)
+        )
+
+    def summary(self) -> ScheduleSummary:
+        return ScheduleSummary(
+            total=self.shown(),
+            requested=sum(
+                n
+                for (_, _, status), n in self.by_key.items()
+                if status == EventStatus.REQUESTED and status in self.statuses
+            ),
+            folded=sum(n for (_, _, s), n in self.by_key.items() if s not in self.statuses)
+            if self.folds
+            else 0,
+        )
+
+    @property
+    def sitter_ids(self) -> set[int | None]:
+        return {sitter for (sitter, _, status) in self.by_key if status in self.statuses}
+
+
+def _local_date():
+    return TruncDate("starts_at", tzinfo=business_timezone())
+
+
+def _period_events(
+    *, first_day: date, days: int, sitter_id: int | None, unassigned: bool
+) -> QuerySet[ScheduledEvent]:
+    """The visits that start on one of ``days`` days from ``first_day`` in the
+    business's time zone, of one sitter or unassigned ones when asked."""
+    events = ScheduledEvent.objects.filter(
+        starts_at__gte=local_day_start(first_day),
+        starts_at__lt=local_day_start(first_day + timedelta(days=days)),
+    )
+    if unassigned:
+        return events.filter(sitter__isnull=True)
+    if sitter_id is not None:
+        return events.filter(sitter_id=sitter_id)
+    return events
+
+
+def _count(events: QuerySet[ScheduledEvent], *, status: str) -> _Counts:
+    rows = (
+        events.annotate(day=_local_date())
+        .values("sitter_id", "day", "status")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    return _Counts(
+        by_key={(row["sitter_id"], row["day"], row["status"]): row["n"] for row in rows},
+        statuses=shown_statuses(status),
+        folds=not status,
+    )
+
+
+@dataclass(frozen=True)
+class WeekCell:
     date: date
-    events: list[ScheduledEvent]
+    events: list[ScheduledEvent]  # the first WEEK_CELL_SIZE, by start time
+    total: int
+
+    @property
+    def more(self) -> int:
+        return self.total - len(self.events)
+
+    @property
+    def is_weekend(self) -> bool:
+        return self.date.weekday() >= 5
+
+
+@dataclass(frozen=True)
+class WeekRow:
+    sitter: object | None  # a User; None for the unassigned visits
+    cells: list[WeekCell]
+
+    @property
+    def total(self) -> int:
+        return sum(cell.total for cell in self.cells)
+
+
+@dataclass(frozen=True)
+class WeekDay:
+    date: date
+    total: int
     is_today: bool
 
     @property
@@ -48,77 +171,160 @@ class ScheduleDay:
 
 
 @dataclass(frozen=True)
-class Schedule:
-    """The visits of a run of days, grouped by the business's local date."""
+class WeekSchedule:
+    """The week view: a row per sitter (unassigned visits first), a column
+    per day, each cell its first visits and how many more."""
 
-    days: list[ScheduleDay]
-
-    @property
-    def first_day(self) -> date:
-        return self.days[0].date
-
-    @property
-    def last_day(self) -> date:
-        return self.days[-1].date
-
-    @property
-    def total(self) -> int:
-        return sum(len(day.events) for day in self.days)
-
-    @property
-    def requested(self) -> int:
-        return sum(e.status == EventStatus.REQUESTED for day in self.days for e in day.events)
+    days: list[WeekDay]
+    rows: list[WeekRow]
+    summary: ScheduleSummary
 
 
-def schedule_events(
+def get_week_schedule(
     *,
     first_day: date,
-    days: int,
+    today: date,
+    sitters: list,
     sitter_id: int | None = None,
     unassigned: bool = False,
     status: str = "",
-) -> QuerySet[ScheduledEvent]:
-    """Every visit (any status unless ``status`` says) that starts on one of
-    ``days`` days from ``first_day`` in the business's time zone, by start
-    time; only one sitter's (``sitter_id``) or only unassigned ones when asked."""
-    events = ScheduledEvent.objects.filter(
-        starts_at__gte=local_day_start(first_day),
-        starts_at__lt=local_day_start(first_day + timedelta(days=days)),
+    days: int = 7,
+    cell_size: int = WEEK_CELL_SIZE,
+) -> WeekSchedule:
+    """The week view in three queries whatever the number of visits: their
+    counts by sitter, day and status, then the first ``cell_size`` of each
+    cell (a window function numbers them) with their pets. ``sitters`` are
+    the rows to show even without visits (the people who can be given one);
+    a sitter who left but has visits that week gets a row too."""
+    events = _period_events(
+        first_day=first_day, days=days, sitter_id=sitter_id, unassigned=unassigned
     )
+    counts = _count(events, status=status)
+    first = list(
+        events.filter(status__in=counts.statuses)
+        .annotate(
+            day=_local_date(),
+            rank=Window(
+                RowNumber(),
+                partition_by=[F("sitter_id"), _local_date()],
+                order_by=[F("starts_at").asc(), F("pk").asc()],
+            ),
+        )
+        .filter(rank__lte=cell_size)
+        .select_related("client", "sitter")
+        .order_by("starts_at", "pk")
+    )
+    dates = [first_day + timedelta(days=n) for n in range(days)]
+    cells: dict[tuple[int | None, date], list[ScheduledEvent]] = {}
+    people = {sitter.pk: sitter for sitter in sitters}
+    for event in first:
+        cells.setdefault((event.sitter_id, event.day), []).append(event)
+        if event.sitter_id is not None:
+            people.setdefault(event.sitter_id, event.sitter)
     if unassigned:
-        events = events.filter(sitter__isnull=True)
+        people = {}
     elif sitter_id is not None:
-        events = events.filter(sitter_id=sitter_id)
-    if status:
-        events = events.filter(status=status)
-    return events.for_display().order_by("starts_at", "pk")
+        people = {sitter_id: people[sitter_id]} if sitter_id in people else {}
+    shown = sorted(
+        people.values(), key=lambda user: (user.get_full_name().lower() or user.email, user.pk)
+    )
+    if unassigned or None in counts.sitter_ids:
+        shown.insert(0, None)
+
+    def row(sitter) -> WeekRow:
+        key = sitter.pk if sitter is not None else None
+        return WeekRow(
+            sitter=sitter,
+            cells=[
+                WeekCell(
+                    date=day,
+                    events=cells.get((key, day), []),
+                    total=counts.shown(sitter_id=key, day=day),
+                )
+                for day in dates
+            ],
+        )
+
+    return WeekSchedule(
+        days=[
+            WeekDay(date=day, total=counts.shown(day=day), is_today=day == today) for day in dates
+        ],
+        rows=[row(sitter) for sitter in shown],
+        summary=counts.summary(),
+    )
 
 
-def get_schedule(
+@dataclass(frozen=True)
+class SitterVisits:
+    sitter: object | None  # a User; None for the unassigned visits
+    events: list[ScheduledEvent]
+    total: int  # the sitter's visits that day, on every page
+
+
+@dataclass(frozen=True)
+class DaySchedule:
+    """The day view: a page of the day's visits, ordered and grouped by
+    sitter (unassigned first), then by start time."""
+
+    date: date
+    is_today: bool
+    page: KeysetPage
+    groups: list[SitterVisits]
+    summary: ScheduleSummary
+
+
+DAY_KEYS = ("sitter_order", "sitter_key", "starts_at", "pk")
+DAY_KEY_TYPES = (str, int, datetime, int)
+
+
+def get_day_schedule(
     *,
-    first_day: date,
-    days: int,
+    day: date,
     today: date,
     sitter_id: int | None = None,
     unassigned: bool = False,
     status: str = "",
-) -> Schedule:
-    """The day and week views: the visits of ``days`` days from ``first_day``,
-    grouped by local date, in two queries however many visits there are."""
-    by_day: dict[date, list[ScheduledEvent]] = {
-        first_day + timedelta(days=n): [] for n in range(days)
-    }
-    tz = business_timezone()
-    for event in schedule_events(
-        first_day=first_day,
-        days=days,
-        sitter_id=sitter_id,
-        unassigned=unassigned,
-        status=status,
-    ):
-        by_day[timezone.localtime(event.starts_at, tz).date()].append(event)
-    return Schedule(
-        days=[ScheduleDay(date=d, events=e, is_today=d == today) for d, e in by_day.items()]
+    size: int = DAY_PAGE_SIZE,
+    after: str = "",
+    before: str = "",
+) -> DaySchedule:
+    """The day view in three queries whatever the number of visits: their
+    counts by sitter and status, one keyset page of them in sitter order
+    (petcare.paging) and the page's pets."""
+    events = _period_events(first_day=day, days=1, sitter_id=sitter_id, unassigned=unassigned)
+    counts = _count(events, status=status)
+    ordered = (
+        events.filter(status__in=counts.statuses)
+        .annotate(
+            # Unassigned visits (no name: "") come first, then sitters by name.
+            sitter_order=Coalesce(
+                Lower(Concat("sitter__first_name", Value(" "), "sitter__last_name")),
+                Value(""),
+            ),
+            sitter_key=Coalesce("sitter_id", Value(0)),
+        )
+        .for_display()
+    )
+    page = keyset_page(
+        ordered,
+        keys=DAY_KEYS,
+        types=DAY_KEY_TYPES,
+        size=size,
+        after=after,
+        before=before,
+        total=counts.shown(),
+    )
+    groups: list[SitterVisits] = []
+    for event in page.items:
+        if not groups or groups[-1].sitter != event.sitter:
+            groups.append(
+                SitterVisits(
+                    sitter=event.sitter, events=[], total=counts.shown(sitter_id=event.sitter_id)
+                )
+            )
+        groups[-1].events.append(event)
+    return DaySchedule(
+        date=day, is_today=day == today, page=page, groups=groups, summary=counts.summary()
     )
 
 

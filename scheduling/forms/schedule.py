@@ -4,6 +4,7 @@ from django import forms
 from django.http import QueryDict
 
 from ..models import EventStatus
+from ..selectors import ANY_STATUS
 from .fields import DATE_WIDGET
 
 
@@ -16,10 +17,11 @@ class ScheduleFilterForm(forms.Form):
     UNASSIGNED = "none"
 
     sitter = forms.ChoiceField(label="Sitter", required=False)
+    # The default folds canceled and completed visits away (docs/design.md).
     status = forms.ChoiceField(
         label="Status",
         required=False,
-        choices=[("", "Any status"), *EventStatus.choices],
+        choices=[("", "To do"), (ANY_STATUS, "Any status"), *EventStatus.choices],
         error_messages={"invalid_choice": "Choose a status from the list."},
     )
     date = forms.DateField(
@@ -51,11 +53,14 @@ class ScheduleFilterForm(forms.Form):
             "status": self.cleaned_data.get("status", ""),
         }
 
-    def query_string(self) -> str:
-        """The valid filters, to carry along on the previous/next/today links."""
+    def query_string(self, *, status: str | None = None) -> str:
+        """The valid filters, to carry along on the previous/next/today links
+        (with another ``status`` when given)."""
         self.is_valid()
         query = QueryDict(mutable=True)
         query["sitter"] = self.cleaned_data.get("sitter") or self.default_sitter
-        if status := self.cleaned_data.get("status"):
+        if status is None:
+            status = self.cleaned_data.get("status")
+        if status:
             query["status"] = status
         return query.urlencode()

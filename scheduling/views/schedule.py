@@ -11,6 +11,7 @@ from django.views.decorators.http import require_safe
 
 from petcare import policy
 from petcare.access import HtmxHttpRequest, staff_view
+from petcare.forms import PositionForm
 
 from .. import selectors
 from ..forms.schedule import ScheduleFilterForm
@@ -48,10 +49,11 @@ def schedule_index(request: HtmxHttpRequest) -> HttpResponse:
 
 def _schedule_page(request: HtmxHttpRequest, period: Period) -> HttpResponse:
     user = request.user
+    sitters = list(selectors.assignable_sitters())
     filters = ScheduleFilterForm(
         request.GET,
         user=user,
-        sitters=selectors.assignable_sitters(),
+        sitters=sitters,
         # A sitter sees their own visits first; the filter switches to all.
         own_by_default=not policy.may_change_visits(user),
     )
@@ -61,9 +63,17 @@ def _schedule_page(request: HtmxHttpRequest, period: Period) -> HttpResponse:
         day = _monday(jump) if period.kind == "week" else jump
         return redirect(f"{period.url(day)}?{query}")
     today = timezone.localdate(timezone=business_timezone())
-    schedule = selectors.get_schedule(
-        first_day=period.first_day, days=period.days, today=today, **filters.filters()
-    )
+    if period.kind == "week":
+        schedule = selectors.get_week_schedule(
+            first_day=period.first_day, today=today, sitters=sitters, **filters.filters()
+        )
+    else:
+        schedule = selectors.get_day_schedule(
+            day=period.first_day,
+            today=today,
+            **filters.filters(),
+            **PositionForm(request.GET).position(),
+        )
     this = _monday(today) if period.kind == "week" else today
     # The Day toggle of a week opens today when the week holds it.
     focus = today if period.first_day <= today <= period.last_day else period.first_day
@@ -72,6 +82,7 @@ def _schedule_page(request: HtmxHttpRequest, period: Period) -> HttpResponse:
         "schedule": schedule,
         "filters": filters,
         "query": query,
+        "all_statuses_query": filters.query_string(status=selectors.ANY_STATUS),
         "previous_url": f"{period.url(period.first_day - period.step)}?{query}",
         "next_url": f"{period.url(period.first_day + period.step)}?{query}",
         "today_url": f"{period.url(this)}?{query}",

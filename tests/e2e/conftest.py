@@ -127,6 +127,25 @@ def sign_in(live_server, roles):
     return sign_in
 
 
+@pytest.fixture(scope="session")
+def axe():
+    """``axe(page)``: what axe-core (bundled with axe-playwright-python, no
+    network) finds wrong on the page as it is now, contrast included, one
+    line per rule; empty when nothing is."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    engine = Axe()
+
+    def violations(page) -> list[str]:
+        found = engine.run(page).response["violations"]
+        return [
+            f"{rule['id']} ({rule['impact']}): {[node['target'] for node in rule['nodes'][:5]]}"
+            for rule in found
+        ]
+
+    return violations
+
+
 @pytest.hookimpl(wrapper=True, tryfirst=True)
 def pytest_runtest_makereport(item, call):
     report = yield

@@ -4,7 +4,6 @@ Inactive then removes."""
 
 import re
 from datetime import datetime, time, timedelta
-from itertools import pairwise
 
 import pytest
 from django.utils import timezone
@@ -105,21 +104,22 @@ def test_staff_add_a_template_apply_it_see_its_visits_then_make_inactive_removes
     expect(upcoming.locator("tbody tr")).to_have_count(min(len(dates), 10))
     expect(upcoming.locator("tbody tr").first).to_contain_text("9:30 AM")
 
-    # On the week view: next week holds three of them, Monday, Wednesday and Friday.
+    # On the week view: next week holds three of them, Monday, Wednesday and
+    # Friday, in Sam's row.
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Schedule").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Week of")
     page.get_by_role("link", name="Next week").click()
-    janes = page.locator(".visit-card", has_text="Jane Cooper")
+    sams = page.get_by_role("row", name=re.compile("^Sam Patel"))
+    janes = sams.get_by_role("link", name="9:30am Jane Cooper")
     expect(janes).to_have_count(3)
-    for card in janes.all():
-        expect(card).to_contain_text("9:30 AM")
-        expect(card).to_contain_text("Biscuit")
-        expect(card).to_contain_text("Sam")
-        expect(card).to_contain_text("Scheduled")
+    cells = sams.get_by_role("cell")
+    for offset in range(7):
+        expected = 1 if offset in (0, 2, 4) else 0
+        expect(cells.nth(offset).get_by_role("link", name="9:30am Jane Cooper")).to_have_count(
+            expected
+        )
     monday = today + timedelta(days=7 - today.weekday())
-    for offset in (0, 2, 4):
-        day = page.locator(f"#day-{(monday + timedelta(days=offset)).isoformat()}")
-        expect(day).to_be_visible()
+    expect(page.locator(f"#day-{monday.isoformat()}")).to_contain_text("1 visit")
 
     # Make Inactive with both options: exactly the visits still to come go.
     page.goto(f"{live_server.url}{jane.get_absolute_url()}")
@@ -202,27 +202,74 @@ def test_the_add_visit_picker_searches_as_you_type(page, live_server, sign_in, j
     assert page.console_errors == []
 
 
-def test_the_week_is_seven_columns_on_a_laptop_and_stacked_days_on_a_phone(
-    new_page, live_server, sign_in, jane
+def busy_week(sam):
+    """This week: Sam has six visits on Monday (more than a cell shows) and
+    one on Wednesday; one request is unassigned; one visit was canceled."""
+    monday = timezone.localdate() - timedelta(days=timezone.localdate().weekday())
+    tz = timezone.get_default_timezone()
+    owners = [
+        factories.ClientFactory(name=name)
+        for name in ("Bartholomew Featherstonehaugh", "Jo Li", "Ann Lee")
+    ]
+    owners.append(factories.InactiveClientFactory(name="Old Timer"))
+
+    def at(day, hour, **fields):
+        starts = timezone.make_aware(datetime.combine(monday + timedelta(days=day), time(hour)), tz)
+        return factories.ScheduledEventFactory(
+            starts_at=starts, ends_at=starts + timedelta(minutes=30), **fields
+        )
+
+    for n in range(6):
+        at(0, 8 + n, client=owners[n % 4], sitter=sam)
+    at(2, 9, client=owners[0], sitter=sam)
+    at(3, 10, client=owners[1], status=EventStatus.REQUESTED)
+    at(4, 11, client=owners[2], sitter=sam, status=EventStatus.CANCELED)
+    return monday
+
+
+def test_the_week_is_a_sitter_by_day_board_on_a_laptop_and_a_card_per_sitter_on_a_phone(
+    new_page, live_server, sign_in, sam, axe
 ):
+    monday = busy_week(sam)
     laptop = new_page()
     sign_in(laptop)
     laptop.goto(f"{live_server.url}/schedule/week/")
-    days = laptop.locator(".week-day")
-    expect(days).to_have_count(7)
-    boxes = [days.nth(n).bounding_box() for n in range(7)]
-    assert len({round(box["y"]) for box in boxes}) == 1  # one row
-    assert all(a["x"] < b["x"] for a, b in pairwise(boxes))
-    assert boxes[-1]["x"] + boxes[-1]["width"] <= 1280  # no sideways scrolling
+    board = laptop.get_by_role("table")
+    expect(board.get_by_role("columnheader")).to_have_count(8)  # Sitter, then 7 days
+    expect(board.get_by_role("rowheader")).to_have_text(
+        [re.compile("^Unassigned"), re.compile("^Sam Patel")]
+    )
+    assert laptop.evaluate("document.documentElement.scrollWidth") <= 1280  # no sideways scroll
+    # One-line cards: every visit is one line high, however long the name.
+    cards = board.locator(".wb-visit a")
+    expect(cards).to_have_count(4 + 1 + 1)  # Monday's first four, Wednesday, the request
+    assert {round(cards.nth(n).bounding_box()["height"]) for n in range(6)} == {24}
+    # The canceled visit is folded away, and the summary says how to see it.
+    expect(laptop.get_by_text("8 visits")).to_be_visible()
+    expect(laptop.get_by_role("link", name="Show 1 completed or canceled")).to_be_visible()
+    assert axe(laptop) == []
 
-    phone = new_page(viewport={"width": 390, "height": 844}, is_mobile=True)
+    # "+2 more" opens Monday for Sam: all six, grouped under Sam.
+    more = board.get_by_role("link", name=f"+2 more for Sam on {monday:%A, %B} {monday.day}")
+    more.click()
+    expect(laptop).to_have_url(re.compile(rf"/schedule/day/{monday.isoformat()}/\?sitter={sam.pk}"))
+    expect(laptop.get_by_role("heading", level=3)).to_have_text([re.compile("Sam Patel")])
+    expect(laptop.locator(".day-visit")).to_have_count(6)
+    assert axe(laptop) == []
+
+    phone = new_page(viewport={"width": 375, "height": 812}, is_mobile=True)
     sign_in(phone, email="phone@example.com")
     phone.goto(f"{live_server.url}/schedule/week/")
-    days = phone.locator(".week-day")
-    boxes = [days.nth(n).bounding_box() for n in range(7)]
-    assert len({round(box["x"]) for box in boxes}) == 1  # one column
-    assert all(a["y"] < b["y"] for a, b in pairwise(boxes))
-    assert phone.evaluate("document.documentElement.scrollWidth") <= 390
+    rows = phone.locator(".week-board tbody tr")
+    boxes = [rows.nth(n).bounding_box() for n in range(2)]
+    assert boxes[0]["x"] == boxes[1]["x"] and boxes[0]["y"] < boxes[1]["y"]  # stacked
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 375
+    # Only the days with visits, each labelled with its date.
+    expect(rows.nth(1).locator(".wb-cell:visible")).to_have_count(2)
+    assert axe(phone) == []
+    phone.goto(f"{live_server.url}/schedule/day/{monday.isoformat()}/")
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 375
+    assert axe(phone) == []
 
 
 def test_closing_a_visit_dialog_returns_focus_to_the_button_that_opened_it(

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from scheduling.models import EventStatus
+from scheduling.selectors import DAY_PAGE_SIZE, WEEK_CELL_SIZE
 from tests import factories, helpers
 from tests.helpers import html_of, rendered, visit
 from tests.scheduling.helpers import MONDAY, day_url
@@ -95,34 +96,121 @@ def test_schedule_goes_to_this_weeks_view(manager_client):
     assert this_week.context["period"].first_day == monday
 
 
-def test_week_view_shows_every_visit_of_the_week_in_any_status(
-    manager_client, jane, biscuit, luna, walk, sam
+def visit_link(event) -> str:
+    return f'href="{reverse("scheduling:visit", args=[event.pk])}"'
+
+
+def row_of(html: str, name: str) -> str:
+    """The week board's row headed ``name``."""
+    rows = html.split('<th scope="row" class="wb-sitter">')[1:]
+    found = [row.split("</tr>")[0] for row in rows if row.startswith(name)]
+    assert len(found) == 1, f"one row for {name}"
+    return found[0]
+
+
+def cells_of(row: str) -> list[str]:
+    return row.split('<td class="wb-cell')[1:]
+
+
+def test_week_view_is_a_row_per_sitter_and_a_column_per_day(
+    manager_client, jane, biscuit, walk, sam, riley
 ):
-    shown = [
-        visit(jane, at(8, 15), pets=[biscuit, luna], sitter=sam),
-        visit(jane, at(10, day=MONDAY + timedelta(days=2)), status=EventStatus.REQUESTED),
-        visit(jane, at(14, day=MONDAY + timedelta(days=4)), status=EventStatus.COMPLETED),
-        visit(jane, at(23, 30, day=MONDAY + timedelta(days=6)), status=EventStatus.CANCELED),
-    ]
+    sams = visit(jane, at(8, 15), pets=[biscuit], sitter=sam)
+    rileys = visit(jane, at(10, day=MONDAY + timedelta(days=2)), sitter=riley)
+    nobodys = visit(jane, at(23, 30, day=MONDAY + timedelta(days=6)), status=EventStatus.REQUESTED)
     # Sunday 23:59 in New York is Monday in UTC; Monday 00:00 is the next week.
-    before = visit(jane, at(23, 59, day=MONDAY - timedelta(days=1)))
-    after = visit(jane, at(0, 0, day=MONDAY + timedelta(days=7)))
+    before = visit(jane, at(23, 59, day=MONDAY - timedelta(days=1)), sitter=sam)
+    after = visit(jane, at(0, 0, day=MONDAY + timedelta(days=7)), sitter=sam)
 
     response = manager_client.get(week_url())
 
     html = rendered(response, "scheduling/week.html")
     assert "Week of Jun 3 \N{EN DASH} 9, 2030" in html
-    for event in shown:
-        assert f'href="{reverse("scheduling:visit", args=[event.pk])}"' in html
+    assert "3 visits · " in html and "1 request to confirm" in html
+    days = re.findall(r'<th scope="col" class="wb-day[^"]*" id="day-([\d-]+)"', html)
+    assert days == [(MONDAY + timedelta(days=n)).isoformat() for n in range(7)]
+    # Unassigned visits first, then the sitters by name.
+    assert re.findall(r'<th scope="row" class="wb-sitter">(\w+)', html) == [
+        "Unassigned",
+        "Riley",
+        "Sam",
+    ]
+    sam_cells = cells_of(row_of(html, "Sam Patel"))
+    assert visit_link(sams) in sam_cells[0]
+    assert "<b>8:15am</b> Jane Cooper</a>" in sam_cells[0]
+    assert visit_link(rileys) in cells_of(row_of(html, "Riley Kim"))[2]
+    unassigned = cells_of(row_of(html, "Unassigned"))[6]
+    assert visit_link(nobodys) in unassigned
+    assert '<span class="visually-hidden">, requested</span>' in unassigned
     for event in (before, after):
-        assert f'href="{reverse("scheduling:visit", args=[event.pk])}"' not in html
-    assert html.count('<section class="week-day') == 7
-    assert "8:15 AM" in html and "Biscuit, Luna" in html and "30 min dog walk" in html
-    assert '<span class="visit-card-sitter">Sam</span>' in html
-    assert "Patel" not in html.split('class="week-grid"')[1]  # the first name only
-    for label in ("Scheduled", "Requested", "Completed", "Canceled"):
-        assert f">{label}</span>" in html
-    assert "4 visits · " in html and "1 request to confirm" in html
+        assert visit_link(event) not in html
+
+
+def test_a_sitter_without_visits_that_week_still_has_a_row(manager_client, jane, sam, riley):
+    visit(jane, at(9), sitter=sam)
+    html = html_of(manager_client.get(week_url()))
+    free = row_of(html, "Riley Kim")
+    assert 'class="wb-sitter-count">0 visits<' in free
+    assert all("is-empty" in cell.split(">")[0] for cell in cells_of(free))
+
+
+def test_a_sitter_who_left_keeps_a_row_for_the_visits_they_still_have(manager_client, jane, sam):
+    leaver = factories.UserFactory(email="left@example.com", first_name="Lee", last_name="Gone")
+    kept = visit(jane, at(9), sitter=leaver)
+    html = html_of(manager_client.get(week_url()))
+    assert visit_link(kept) in row_of(html, "Lee Gone")
+
+
+def test_week_view_folds_canceled_and_completed_visits_away_until_asked(manager_client, jane, sam):
+    to_do = visit(jane, at(9), sitter=sam)
+    done = visit(jane, at(10), sitter=sam, status=EventStatus.COMPLETED)
+    dropped = visit(jane, at(11), sitter=sam, status=EventStatus.CANCELED)
+
+    html = html_of(manager_client.get(week_url()))
+    assert visit_link(to_do) in html
+    assert visit_link(done) not in html and visit_link(dropped) not in html
+    assert "1 visit · <a href" in html
+    assert '<a href="?sitter=all&amp;status=any">Show 2 completed or canceled</a>' in html
+
+    html = html_of(manager_client.get(week_url() + "?status=any"))
+    for event in (to_do, done, dropped):
+        assert visit_link(event) in html
+    assert "3 visits" in html and "completed or canceled</a>" not in html
+    assert '<span class="visually-hidden">, canceled</span>' in html
+
+
+def test_a_week_cell_shows_its_first_visits_then_opens_that_day_for_that_sitter(
+    manager_client, jane, sam
+):
+    made = [visit(jane, at(8 + n), sitter=sam) for n in (5, 0, 4, 1, 3, 2)]
+    unassigned = [visit(jane, at(8 + n, day=MONDAY + timedelta(days=1))) for n in range(6)]
+
+    html = html_of(manager_client.get(week_url()))
+
+    first = cells_of(row_of(html, "Sam Patel"))[0]
+    by_time = sorted(made, key=lambda event: event.starts_at)
+    for event in by_time[:WEEK_CELL_SIZE]:
+        assert visit_link(event) in first
+    for event in by_time[WEEK_CELL_SIZE:]:
+        assert visit_link(event) not in first
+    more = 6 - WEEK_CELL_SIZE
+    assert (
+        f'<a class="wb-more" href="{day_url()}?sitter={sam.pk}">+{more} more'
+        '<span class="visually-hidden"> for Sam on Monday, June 3</span></a>'
+    ) in first
+    tuesday = cells_of(row_of(html, "Unassigned"))[1]
+    assert visit_link(unassigned[0]) in tuesday and visit_link(unassigned[-1]) not in tuesday
+    assert f'href="{day_url(MONDAY + timedelta(days=1))}?sitter=none">+{more} more' in tuesday
+
+    # The link shows that sitter's day, every visit of it.
+    day = html_of(manager_client.get(f"{day_url()}?sitter={sam.pk}"))
+    assert all(visit_link(event) in day for event in made)
+
+
+def test_an_empty_week_says_so(manager_client, sam):
+    html = rendered(manager_client.get(week_url()), "scheduling/week.html")
+    assert "No visits this week" in html and "The week is free." in html
+    assert "week-board" not in html
 
 
 def test_week_view_of_a_day_that_is_not_a_monday_goes_to_that_weeks_monday(manager_client):
@@ -144,6 +232,51 @@ def test_day_view_shows_that_days_visits_in_the_business_time_zone(
     assert f'href="{reverse("scheduling:visit", args=[late.pk])}"' in html
     assert f'href="{reverse("scheduling:visit", args=[next_day.pk])}"' not in html
     assert "11:30 PM" in html and "to 12:00 AM" in html
+
+
+def test_day_view_groups_the_visits_by_sitter_unassigned_first(
+    manager_client, jane, walk, sam, riley
+):
+    sams = [visit(jane, at(h), sitter=sam) for h in (15, 9)]
+    rileys = visit(jane, at(8), sitter=riley)
+    nobodys = visit(jane, at(12), status=EventStatus.REQUESTED)
+
+    html = rendered(manager_client.get(day_url()), "scheduling/day.html")
+
+    headings = re.findall(r'<h3 class="day-sitter"[^>]*>.*?</span>\s*(.+?)\s*<span', html, re.S)
+    assert headings == ["Unassigned", "Riley Kim", "Sam Patel"]
+    assert "2 visits</span>" in html and "1 visit</span>" in html
+    order = [html.index(visit_link(e)) for e in (nobodys, rileys, sams[1], sams[0])]
+    assert order == sorted(order)
+
+
+def test_day_view_pages_by_position_and_keeps_the_filters(manager_client, jane, sam, riley):
+    made = [
+        visit(jane, at(7, n), sitter=(sam if n % 2 else riley)) for n in range(DAY_PAGE_SIZE + 3)
+    ]
+    shown = sorted(made, key=lambda e: (e.sitter.first_name, e.starts_at))
+
+    first = html_of(manager_client.get(day_url()))
+    assert all(visit_link(e) in first for e in shown[:DAY_PAGE_SIZE])
+    assert not any(visit_link(e) in first for e in shown[DAY_PAGE_SIZE:])
+    assert f"{len(made)} in all" in first
+    after = re.search(r'href="\?sitter=all&amp;after=([\w-]+)" rel="next"', first).group(1)
+
+    second = html_of(manager_client.get(f"{day_url()}?sitter=all&after={after}"))
+    assert all(visit_link(e) in second for e in shown[DAY_PAGE_SIZE:])
+    assert not any(visit_link(e) in second for e in shown[:DAY_PAGE_SIZE])
+    pages = second.split('<nav class="pagination"')[1].split("</nav>")[0]
+    assert "before=" in pages and "after=" not in pages
+    # The sitter's heading counts the whole day, not the page.
+    assert f"{len([e for e in made if e.sitter == sam])} visits</span>" in second
+
+
+def test_a_malformed_day_position_shows_the_first_page(manager_client, jane, sam):
+    event = visit(jane, at(9), sitter=sam)
+    for position in ("after=%00%01", "before=not-a-cursor", "after=" + "x" * 2000):
+        response = manager_client.get(f"{day_url()}?{position}")
+        assert response.status_code == 200
+        assert visit_link(event) in html_of(response)
 
 
 def test_day_view_without_a_date_is_today(manager_client):
@@ -182,8 +315,9 @@ def test_filters_by_sitter_unassigned_and_status(manager_client, jane, sam, rile
             if f'href="{reverse("scheduling:visit", args=[event.pk])}"' in html
         }
 
-    assert shown("") == {sams, rileys, nobodys}
-    assert shown("?sitter=all") == {sams, rileys, nobodys}
+    assert shown("") == {sams, nobodys}  # completed and canceled folded away
+    assert shown("?sitter=all") == {sams, nobodys}
+    assert shown("?status=any") == {sams, rileys, nobodys}
     assert shown(f"?sitter={sam.pk}") == {sams}
     assert shown("?sitter=none") == {nobodys}
     assert shown("?status=completed") == {rileys}
@@ -254,9 +388,11 @@ def test_the_inactive_client_badge_shows_on_the_day_week_profile_and_visit(
     mine = visit(jane, timezone.now() + timedelta(days=1, hours=1))
     local = timezone.localdate(kept.starts_at)
     badge = '<span class="badge badge-inactive">Inactive client</span>'
+    week = html_of(manager_client.get(week_url(local - timedelta(days=local.weekday()))))
+    assert week.count('<li class="wb-visit visit-scheduled visit-inactive">') == 1
+    assert week.count('<span class="visually-hidden">, inactive client</span>') == 1
     for url in (
         day_url(local),
-        week_url(local - timedelta(days=local.weekday())),
         reverse("scheduling:visit", args=[kept.pk]),
         reverse("clients:upcoming", args=[gone.pk]),
     ):
@@ -271,9 +407,10 @@ def test_the_week_view_costs_the_same_number_of_queries_however_many_visits(
     manager_client, django_assert_num_queries, visits, sam, riley
 ):
     _many_visits(visits, sam, riley)
-    # session, user, permissions (2), sitters for the filter, visits, their pets.
+    # session, user, permissions (2), sitters for the filter and the rows, the
+    # visits counted by sitter, day and status, the first of each cell.
     with django_assert_num_queries(7):
-        assert manager_client.get(week_url()).status_code == 200
+        assert manager_client.get(week_url() + "?status=any").status_code == 200
 
 
 @pytest.mark.parametrize("visits", [1, 40])
@@ -281,8 +418,10 @@ def test_the_day_view_costs_the_same_number_of_queries_however_many_visits(
     manager_client, django_assert_num_queries, visits, sam, riley
 ):
     _many_visits(visits, sam, riley, days=1)
-    with django_assert_num_queries(7):
-        assert manager_client.get(day_url()).status_code == 200
+    # session, user, permissions (2), sitters for the filter, the visits
+    # counted by sitter and status, a page of them, their pets.
+    with django_assert_num_queries(8):
+        assert manager_client.get(day_url() + "?status=any").status_code == 200
 
 
 def _many_visits(count, *sitters, days=7):
