@@ -12,8 +12,10 @@
     });
   }
 
-  // Menus are plain lists of links until this script hides them behind
-  // their button (so without JavaScript every action is still reachable).
+  // Menus are plain lists of links until this script makes them a menu
+  // button (WAI-ARIA Authoring Practices: role="menu", its links
+  // "menuitem"s focused by script), so without JavaScript every action is
+  // still a plain link.
   function enhanceMenus(root) {
     var scope = root.querySelectorAll ? root : document;
     var containers = Array.from(scope.querySelectorAll("[data-quick-actions]"));
@@ -22,10 +24,35 @@
       var button = container.querySelector("button[aria-controls]");
       var menu = button && document.getElementById(button.getAttribute("aria-controls"));
       if (menu && !container.dataset.enhanced) {
+        button.setAttribute("aria-haspopup", "menu");
+        menu.setAttribute("role", "menu");
+        menu.querySelectorAll("li").forEach(function (item) { item.setAttribute("role", "none"); });
+        menuItems(menu).forEach(function (link) {
+          link.setAttribute("role", "menuitem");
+          link.setAttribute("tabindex", "-1");
+        });
         menu.hidden = true;
         container.dataset.enhanced = "true";
       }
     });
+  }
+
+  function menuItems(menu) {
+    return Array.from(menu.querySelectorAll("a, button"));
+  }
+
+  function menuOf(button) {
+    return document.getElementById(button.getAttribute("aria-controls"));
+  }
+
+  // Opens the menu of ``button`` with focus on its first (or last) item.
+  function openMenu(button, last) {
+    var menu = menuOf(button);
+    closeMenus(button);
+    button.setAttribute("aria-expanded", "true");
+    menu.hidden = false;
+    var items = menuItems(menu);
+    if (items.length) items[last ? items.length - 1 : 0].focus();
   }
 
   function openDialogs(root) {
@@ -70,14 +97,10 @@
   document.addEventListener("click", function (event) {
     var button = event.target.closest("[data-quick-actions] button[aria-controls]");
     if (button) {
-      var menu = document.getElementById(button.getAttribute("aria-controls"));
-      var open = button.getAttribute("aria-expanded") !== "true";
-      closeMenus(button);
-      button.setAttribute("aria-expanded", String(open));
-      menu.hidden = !open;
-      if (open) {
-        var first = menu.querySelector("a, button");
-        if (first) first.focus();
+      if (button.getAttribute("aria-expanded") === "true") {
+        closeMenus(null);
+      } else {
+        openMenu(button, false);
       }
       return;
     }
@@ -94,7 +117,44 @@
     if (!event.target.closest("[data-quick-actions]")) closeMenus(null);
   });
 
+  // The keys of a menu button: on the button, ArrowDown (Enter and Space
+  // click it) opens on the first item and ArrowUp on the last; in the
+  // menu, arrows move round it, Home and End jump, Space activates, Escape
+  // closes it back to the button, Tab closes it and moves on.
   document.addEventListener("keydown", function (event) {
+    var button = event.target.closest("[data-quick-actions] button[aria-controls]");
+    if (button && (event.key === "ArrowDown" || event.key === "ArrowUp")) {
+      event.preventDefault();
+      openMenu(button, event.key === "ArrowUp");
+      return;
+    }
+    var item = event.target.closest("[role='menu'] [role='menuitem']");
+    if (item) {
+      var menu = item.closest("[role='menu']");
+      var opener = document.querySelector("[aria-controls='" + menu.id + "']");
+      var items = menuItems(menu);
+      var at = items.indexOf(item);
+      var next = {
+        ArrowDown: items[(at + 1) % items.length],
+        ArrowUp: items[(at - 1 + items.length) % items.length],
+        Home: items[0],
+        End: items[items.length - 1],
+      }[event.key];
+      if (next) {
+        event.preventDefault();
+        next.focus();
+      } else if (event.key === " ") {
+        event.preventDefault();
+        item.click();
+      } else if (event.key === "Escape") {
+        event.preventDefault();
+        closeMenus(null);
+        if (opener) opener.focus();
+      } else if (event.key === "Tab") {
+        closeMenus(null);
+      }
+      return;
+    }
     if (event.key !== "Escape") return;
     var openButton = document.querySelector("[data-quick-actions] [aria-expanded='true']");
     if (openButton && !document.querySelector("dialog[open]")) {

@@ -51,7 +51,7 @@ def test_a_client_made_inactive_is_signed_out_at_the_next_click(new_page, live_s
     sign_in(staff_page)
     staff_page.goto(f"{live_server.url}/clients/{login.client.pk}/")
     staff_page.get_by_role("button", name="Quick Actions").click()
-    staff_page.get_by_role("link", name="Make Inactive").click()
+    staff_page.get_by_role("menuitem", name="Make Inactive").click()
     staff_page.get_by_role("dialog", name="Make Inactive").get_by_role(
         "button", name="Make Inactive"
     ).click()

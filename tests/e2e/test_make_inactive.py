@@ -25,7 +25,7 @@ def open_make_inactive(page, live_server, client):
     """The client's profile, Quick Actions, Make Inactive: the dialog."""
     page.goto(f"{live_server.url}/clients/{client.pk}/")
     page.get_by_role("button", name="Quick Actions").click()
-    page.get_by_role("link", name="Make Inactive").click()
+    page.get_by_role("menuitem", name="Make Inactive").click()
     return page.get_by_role("dialog", name="Make Inactive")
 
 
@@ -39,10 +39,10 @@ def test_office_manager_makes_a_client_inactive_and_reactivates_it(
 
     quick_actions = page.get_by_role("button", name="Quick Actions")
     expect(quick_actions).to_have_attribute("aria-expanded", "false")
-    expect(page.get_by_role("link", name="Make Inactive")).to_be_hidden()
+    expect(page.get_by_role("menuitem", name="Make Inactive")).to_be_hidden()
     quick_actions.click()
     expect(quick_actions).to_have_attribute("aria-expanded", "true")
-    page.get_by_role("link", name="Make Inactive").click()
+    page.get_by_role("menuitem", name="Make Inactive").click()
 
     dialog = page.get_by_role("dialog", name="Make Inactive")
     expect(dialog).to_be_visible()
@@ -72,7 +72,7 @@ def test_office_manager_makes_a_client_inactive_and_reactivates_it(
     assert not Template.objects.filter(client=jane).exists()
 
     page.get_by_role("button", name="Quick Actions").click()
-    page.get_by_role("link", name="Re-Activate").click()
+    page.get_by_role("menuitem", name="Re-Activate").click()
     dialog = page.get_by_role("dialog", name="Re-Activate")
     expect(dialog).to_be_visible()
     dialog.get_by_role("button", name="Re-Activate").click()
@@ -165,7 +165,7 @@ def test_on_a_phone_the_pages_fit_and_the_dialog_is_usable(phone_page, live_serv
         assert overflow <= 0, f"{url} scrolls sideways by {overflow}px"
 
     page.get_by_role("button", name="Quick Actions").click()
-    page.get_by_role("link", name="Make Inactive").click()
+    page.get_by_role("menuitem", name="Make Inactive").click()
     dialog = page.get_by_role("dialog", name="Make Inactive")
     expect(dialog).to_be_visible()
     box = dialog.bounding_box()
@@ -180,9 +180,9 @@ def test_reactivate_dialog_is_keyboard_operable(page, live_server, sign_in):
     page.goto(f"{live_server.url}/clients/{client.pk}/")
     page.get_by_role("button", name="Quick Actions").focus()
     page.keyboard.press("Enter")
-    expect(page.get_by_role("link", name="Edit details")).to_be_focused()
-    page.keyboard.press("Tab")
-    expect(page.get_by_role("link", name="Re-Activate")).to_be_focused()
+    expect(page.get_by_role("menuitem", name="Edit details")).to_be_focused()
+    page.keyboard.press("ArrowDown")
+    expect(page.get_by_role("menuitem", name="Re-Activate")).to_be_focused()
     page.keyboard.press("Enter")
     dialog = page.get_by_role("dialog", name="Re-Activate")
     expect(dialog).to_be_visible()
@@ -192,6 +192,58 @@ def test_reactivate_dialog_is_keyboard_operable(page, live_server, sign_in):
     expect(page.get_by_role("button", name="Quick Actions")).to_be_focused()
     client.refresh_from_db()
     assert not client.is_active
+
+
+def test_quick_actions_is_a_menu_button_the_keyboard_drives(page, live_server, sign_in, jane):
+    """WAI-ARIA Authoring Practices, menu button: Enter, Space and ArrowDown
+    open it on the first item, ArrowUp on the last; arrows move round it,
+    Home and End jump; Escape closes it back to the button; Tab closes it."""
+    sign_in(page)
+    page.goto(f"{live_server.url}/clients/{jane.pk}/")
+    button = page.get_by_role("button", name="Quick Actions")
+    expect(button).to_have_attribute("aria-haspopup", "menu")
+    menu = page.get_by_role("menu", name="Quick Actions")
+    items = menu.get_by_role("menuitem")
+    first, last = items.first, items.last
+
+    for key in ("Enter", " ", "ArrowDown"):
+        button.focus()
+        page.keyboard.press(key)
+        expect(menu).to_be_visible()
+        expect(button).to_have_attribute("aria-expanded", "true")
+        expect(first).to_be_focused()
+        expect(items).to_have_text(
+            ["Add visit", "Edit details", "Invite to portal", "Make Inactive"]
+        )
+        page.keyboard.press("Escape")
+        expect(menu).to_be_hidden()
+        expect(button).to_have_attribute("aria-expanded", "false")
+        expect(button).to_be_focused()
+
+    page.keyboard.press("ArrowUp")
+    expect(last).to_be_focused()
+    page.keyboard.press("ArrowDown")  # round to the first
+    expect(first).to_be_focused()
+    page.keyboard.press("ArrowDown")
+    expect(items.nth(1)).to_be_focused()
+    page.keyboard.press("End")
+    expect(last).to_be_focused()
+    page.keyboard.press("Home")
+    expect(first).to_be_focused()
+    page.keyboard.press("ArrowUp")  # round to the last
+    expect(last).to_be_focused()
+
+    # Only the button is a tab stop: Tab leaves the menu and closes it.
+    page.keyboard.press("Tab")
+    expect(menu).to_be_hidden()
+    expect(button).to_have_attribute("aria-expanded", "false")
+
+    # Space on an item acts, as Enter does.
+    button.focus()
+    page.keyboard.press("ArrowUp")
+    page.keyboard.press(" ")
+    expect(page.get_by_role("dialog", name="Make Inactive")).to_be_visible()
+    assert page.console_errors == []
 
 
 @pytest.mark.parametrize("debug", [False, True], ids=["debug-off", "debug-on"])

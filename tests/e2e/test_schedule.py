@@ -124,7 +124,7 @@ def test_staff_add_a_template_apply_it_see_its_visits_then_make_inactive_removes
     # Make Inactive with both options: exactly the visits still to come go.
     page.goto(f"{live_server.url}{jane.get_absolute_url()}")
     page.get_by_role("button", name="Quick Actions").click()
-    page.get_by_role("link", name="Make Inactive").click()
+    page.get_by_role("menuitem", name="Make Inactive").click()
     dialog = page.get_by_role("dialog", name="Make Inactive")
     expect(
         dialog.get_by_role("checkbox", name="Delete all future scheduled services")
