@@ -94,7 +94,17 @@
 
   document.documentElement.classList.add("js");
 
+  // The phone's Menu button shows and hides the navigation (a disclosure).
+  function toggleNav(toggle, open) {
+    toggle.setAttribute("aria-expanded", String(open));
+  }
+
   document.addEventListener("click", function (event) {
+    var toggle = event.target.closest("[data-nav-toggle]");
+    if (toggle) {
+      toggleNav(toggle, toggle.getAttribute("aria-expanded") !== "true");
+      return;
+    }
     var button = event.target.closest("[data-quick-actions] button[aria-controls]");
     if (button) {
       if (button.getAttribute("aria-expanded") === "true") {
@@ -156,6 +166,12 @@
       return;
     }
     if (event.key !== "Escape") return;
+    var openNav = document.querySelector("[data-nav-toggle][aria-expanded='true']");
+    if (openNav && document.getElementById(openNav.getAttribute("aria-controls")).contains(event.target)) {
+      toggleNav(openNav, false);
+      openNav.focus();
+      return;
+    }
     var openButton = document.querySelector("[data-quick-actions] [aria-expanded='true']");
     if (openButton && !document.querySelector("dialog[open]")) {
       closeMenus(null);
