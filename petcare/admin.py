@@ -2,7 +2,13 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
 from .models import ActivityEntry, User
+from .policy import Refused
 from .roles import ADMIN
+
+ADMIN_ONLY = (
+    "The Django admin is only for the Admin role. Everything about clients and the "
+    "schedule is in Petcare's own pages; ask an admin if something needs changing there."
+)
 
 
 def restrict_admin_to_admin_group(site: admin.AdminSite) -> None:
@@ -17,7 +23,17 @@ def restrict_admin_to_admin_group(site: admin.AdminSite) -> None:
             and (user.is_superuser or user.groups.filter(name=ADMIN).exists())
         )
 
+    django_login = site.login
+
+    def login(request, extra_context=None):
+        # Django's own page would offer a signed-in office manager another
+        # sign-in form with "not authorized"; ours says why, in their layout.
+        if request.user.is_authenticated and not has_permission(request):
+            raise Refused(ADMIN_ONLY)
+        return django_login(request, extra_context)
+
     site.has_permission = has_permission
+    site.login = login
     site.site_header = "Petcare administration"
 
 

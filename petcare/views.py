@@ -1,6 +1,7 @@
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.csrf import requires_csrf_token
 from django.views.decorators.http import require_safe
@@ -54,6 +55,11 @@ ERRORS = {
         "Your account isn't allowed to do that, so nothing was changed. "
         "Ask an admin or office manager if you need it.",
     ),
+    # A page only looked at: nothing could have changed, so it doesn't say so.
+    "403-page": (
+        "You don't have access to this page",
+        "Your account isn't allowed to see it. Ask an admin or office manager if you need it.",
+    ),
     404: (
         "We couldn't find that page",
         "The client or page may have moved, or the link is mistyped. "
@@ -72,17 +78,50 @@ ERRORS = {
 }
 
 
+def _layout(request) -> str:
+    """The layout of whoever sees the error: staff get their sidebar, a
+    client the portal's bar, anyone else a card of its own."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return "auth_page.html"
+    return "portal/base.html" if user.client_id is not None else "staff_base.html"
+
+
+def _next_steps(request) -> list[tuple[str, str]]:
+    """Where to go from an error page: the person's own starting points."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return []
+    if user.client_id is not None:
+        return [("Go to My visits", reverse("portal:dashboard"))]
+    return [
+        ("Go to the client list", reverse("clients:list")),
+        ("Open the schedule", reverse("scheduling:schedule")),
+    ]
+
+
 def _error_page(request, status: int, key=None, **context):
-    """Our own error page; for htmx, the same words as a dialog of its own,
-    whatever element asked."""
+    """Our own error page, in the person's layout; for htmx, the same words
+    as a dialog of its own, whatever element asked."""
     title, message = ERRORS[key or status]
-    response = render_dialog(
-        request,
-        "error.html",
-        {"title": title, "message": message, **context},
-        status=status,
-        role="alertdialog",
-    )
+    context = {"title": title, "message": message, **context}
+    try:
+        page = {"layout": _layout(request), "next_steps": _next_steps(request)}
+        response = render_dialog(
+            request, "error.html", {**context, **page}, status=status, role="alertdialog"
+        )
+    except Exception:
+        if status != 500:
+            raise
+        # The 500 page must show even when what broke (the database, say)
+        # is what the layout needs to know who is signed in.
+        response = render_dialog(
+            request,
+            "error.html",
+            {**context, "layout": "auth_page.html"},
+            status=status,
+            role="alertdialog",
+        )
     patch_vary_headers(response, ["HX-Request"])
     return response
 
@@ -99,6 +138,7 @@ def permission_denied(request, exception=None):
     return _error_page(
         request,
         403,
+        key=403 if request.method not in ("GET", "HEAD") else "403-page",
         client_on_staff_page=isinstance(exception, ClientLoginOnStaffPage)
         or (is_client and not request.path.startswith("/portal/")),
         staff_on_portal_page=isinstance(exception, StaffLoginOnPortalPage),
