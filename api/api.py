@@ -183,7 +183,8 @@ def sign_out(request):
 def me(request):
     user = request.auth.user
     client = user.client
-    return {"user": user, "client": client, "pets": client.pets.all()}
+    # Archived pets are history: the app lists the ones still with the family.
+    return {"user": user, "client": client, "pets": client.pets.current()}
 
 
 @app_api.get(

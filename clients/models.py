@@ -1,12 +1,15 @@
 """The client lifecycle's data: Client, Pet and the history of status changes."""
 
 import re
+from datetime import date
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.db.models.functions import Lower
 from django.urls import reverse
+from django.utils import timezone
 
 from petcare.logs import Refusal
 
@@ -170,8 +173,46 @@ class Species(models.TextChoices):
     OTHER = "other", "Other"
 
 
+class ArchiveReason(models.TextChoices):
+    PASSED_AWAY = "passed_away", "Passed away"
+    REHOMED = "rehomed", "Rehomed"
+    OTHER = "other", "Other"
+
+
+# The earliest date of birth a pet may have: a tortoise's, not a typo's.
+EARLIEST_BIRTH_DATE = date(1900, 1, 1)
+
+
+class PetArchived(Refusal):
+    """An archived pet can't be put on a visit or template, nor archived again
+    (docs/design.md, "Pets")."""
+
+    def __init__(self, pet: "Pet"):
+        self.pet = pet
+        super().__init__(f"{pet.name} is already archived.")
+
+
+class PetQuerySet(models.QuerySet):
+    def current(self):
+        """Pets still with the family: the ones every picker offers."""
+        return self.filter(archived_at__isnull=True)
+
+    def archived(self):
+        """Pets no longer with the family: kept for the history."""
+        return self.filter(archived_at__isnull=False)
+
+    def lock(self, pk: int) -> "Pet":
+        """The pet's row, locked until the transaction ends (after the
+        client's, when both are taken: always in that order)."""
+        return self.select_for_update(of=("self",)).get(pk=pk)
+
+
 class Pet(models.Model):
+    """A client's pet. Never deleted: archived when it is no longer with the
+    family, so that past visits still name it."""
+
     Species = Species
+    ArchiveReason = ArchiveReason
 
     # DO_NOTHING: the database refuses to delete a client with pets (clients
     # are never deleted), and visits can cascade to pets at database level.
@@ -179,7 +220,38 @@ class Pet(models.Model):
     name = models.CharField(max_length=100)
     species = models.CharField(max_length=20, choices=Species, default=Species.DOG)
     breed = models.CharField(max_length=100, blank=True)
+    date_of_birth = models.DateField(null=True, blank=True)
     notes = models.TextField(blank=True, validators=[MaxLengthValidator(NOTES_MAX_LENGTH)])
+    # Care notes: what the sitter needs on the visit.
+    feeding = models.TextField(blank=True, validators=[MaxLengthValidator(NOTES_MAX_LENGTH)])
+    medication = models.TextField(blank=True, validators=[MaxLengthValidator(NOTES_MAX_LENGTH)])
+    access = models.TextField(
+        "keys and access", blank=True, validators=[MaxLengthValidator(NOTES_MAX_LENGTH)]
+    )
+    vet = models.TextField(blank=True, validators=[MaxLengthValidator(NOTES_MAX_LENGTH)])
+    # Written only by clients.services.archive_pet, under the row lock.
+    archived_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Database-level, as every reference of a pet's chain must be (visits
+    # cascade to their pets' links in the database).
+    archived_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.DB_SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+    archive_reason = models.CharField(
+        max_length=20, choices=ArchiveReason, blank=True, editable=False
+    )
+    archive_note = models.TextField(
+        blank=True, editable=False, validators=[MaxLengthValidator(REASON_MAX_LENGTH)]
+    )
+
+    objects = PetQuerySet.as_manager()
+
+    ARCHIVE_FIELDS = ("archived_at", "archived_by", "archive_reason", "archive_note")
+    CARE_FIELDS = ("feeding", "medication", "access", "vet")
 
     class Meta:
         ordering = ["name", "pk"]
@@ -188,10 +260,60 @@ class Pet(models.Model):
                 condition=models.Q(species__in=Species.values),
                 name="pet_species_valid",
             ),
+            models.CheckConstraint(
+                condition=(
+                    models.Q(archived_at__isnull=True, archive_reason="", archive_note="")
+                    | models.Q(archived_at__isnull=False, archive_reason__in=ArchiveReason.values)
+                ),
+                name="pet_archived_has_reason",
+                violation_error_message="An archived pet records when and why it was archived.",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(date_of_birth__isnull=True)
+                | models.Q(date_of_birth__gte=EARLIEST_BIRTH_DATE),
+                name="pet_born_after_1900",
+                violation_error_message="Choose a date of birth from 1900 on.",
+            ),
         ]
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args, update_fields=None, **kwargs):
+        """A full save of an existing row (a form, the admin) writes every
+        column but the archive's: an instance loaded before Archive pet must
+        not bring the pet back when it is saved after it."""
+        if update_fields is None and not self._state.adding:
+            update_fields = [
+                field.name
+                for field in self._meta.concrete_fields
+                if not field.primary_key and field.name not in self.ARCHIVE_FIELDS
+            ]
+        super().save(*args, update_fields=update_fields, **kwargs)
+
+    def clean(self) -> None:
+        today = timezone.localdate()
+        if self.date_of_birth and self.date_of_birth > today:
+            raise ValidationError(
+                {"date_of_birth": "The date of birth can't be in the future."}, code="future"
+            )
+        if self.date_of_birth and self.date_of_birth < EARLIEST_BIRTH_DATE:
+            raise ValidationError(
+                {"date_of_birth": "Choose a date of birth from 1900 on."}, code="too_early"
+            )
+
+    @property
+    def is_archived(self) -> bool:
+        return self.archived_at is not None
+
+    @property
+    def care_notes(self) -> list[tuple[str, str]]:
+        """The care notes that say something, as (label, text), for the sitter."""
+        return [
+            (self._meta.get_field(name).verbose_name.capitalize(), getattr(self, name))
+            for name in self.CARE_FIELDS
+            if getattr(self, name)
+        ]
 
 
 class StatusAction(models.TextChoices):

@@ -1,7 +1,9 @@
-"""Writes of the client lifecycle: add, edit, Make Inactive, Re-Activate."""
+"""Writes of the client lifecycle: add, edit, Make Inactive, Re-Activate, invite;
+and of a client's pets: add, edit, Archive pet."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.base_user import AbstractBaseUser
@@ -17,7 +19,15 @@ from petcare import activity, mail, policy, rate_limits, roles
 from petcare.logs import Refusal, service_action
 
 from . import schedule
-from .models import REASON_MAX_LENGTH, Client, ClientStatusChange, StatusAction
+from .models import (
+    REASON_MAX_LENGTH,
+    ArchiveReason,
+    Client,
+    ClientStatusChange,
+    Pet,
+    PetArchived,
+    StatusAction,
+)
 
 
 class ClientAlreadyInactive(Refusal):
@@ -53,6 +63,20 @@ class Deactivation:
 
 
 @dataclass(frozen=True)
+class PetArchival:
+    pet: Pet
+    # Visits still to come for this pet alone, deleted; shared ones it was
+    # taken off (the other pets keep them).
+    events_removed: int
+    events_shared: int
+    templates_removed: int
+    templates_shared: int
+    # Visits still to come that keep the pet (Delete this pet's future
+    # services unchecked).
+    events_kept: int = 0
+
+
+@dataclass(frozen=True)
 class Invitation:
     client: Client
     login: AbstractBaseUser
@@ -65,6 +89,17 @@ class Reactivation:
 
 
 CLIENT_FIELDS = ("name", "email", "phone", "address", "notes")
+PET_FIELDS = (
+    "name",
+    "species",
+    "breed",
+    "date_of_birth",
+    "notes",
+    "feeding",
+    "medication",
+    "access",
+    "vet",
+)
 
 
 def _find_email_owner(email: str, *, exclude_pk: int | None = None) -> Client | None:
@@ -108,15 +143,22 @@ def create_client(
     phone: str = "",
     address: str = "",
     notes: str = "",
+    pets: Iterable[dict] = (),
 ) -> Client:
-    """Add a client. An email already used by any client, active or inactive,
-    in any letter case, is refused with DuplicateClientEmail; an actor who may
-    not add clients with Refused."""
+    """Add a client, and its first ``pets`` (each a dict of PET_FIELDS), in
+    one transaction. An email already used by any client, active or
+    inactive, in any letter case, is refused with DuplicateClientEmail; an
+    actor who may not add clients (or pets) with Refused."""
     policy.require(policy.may_add_client, actor)
+    pets = list(pets)
+    if pets:
+        policy.require(policy.may_manage_pets, actor)
     client = Client(name=name, email=email, phone=phone, address=address, notes=notes)
     with transaction.atomic():
         _save_checked(client)
         activity.record("client.added", client, actor=actor, client=client)
+        for fields in pets:
+            _create_pet(client, actor=actor, **fields)
     return client
 
 
@@ -149,14 +191,187 @@ def update_client(client: Client, *, actor, **changes) -> Client:
     return locked
 
 
-def _clean_reason(reason: str) -> str:
+def _clean_reason(reason: str, *, field: str = "reason") -> str:
     reason = normalize_newlines(reason or "").strip()
     if len(reason) > REASON_MAX_LENGTH:
         raise ValidationError(
-            {"reason": f"Keep the reason under {REASON_MAX_LENGTH} characters."},
+            {field: f"Keep the {field} under {REASON_MAX_LENGTH} characters."},
             code="max_length",
         )
     return reason
+
+
+# --- Pets ------------------------------------------------------------------------------
+
+
+def _pet_text(value) -> str:
+    """Text as stored: a textarea's CRLF as one line break, no outer spaces."""
+    return normalize_newlines(value or "").strip()
+
+
+def _create_pet(client: Client, *, actor, **fields) -> Pet:
+    unknown = set(fields) - set(PET_FIELDS)
+    if unknown:
+        raise TypeError(f"add_pet() cannot set {', '.join(sorted(unknown))}")
+    pet = Pet(client=client, **{k: v for k, v in fields.items() if k != "date_of_birth"})
+    pet.date_of_birth = fields.get("date_of_birth")
+    for name in ("breed", "notes", *Pet.CARE_FIELDS):
+        setattr(pet, name, _pet_text(getattr(pet, name)))
+    pet.name = (pet.name or "").strip()
+    pet.full_clean()
+    pet.save()
+    activity.record("pet.added", pet, actor=actor, client=client, changes={"pet": pet.name})
+    return pet
+
+
+@service_action("pet.add")
+def add_pet(
+    client: Client,
+    *,
+    actor,
+    name: str,
+    species: str = Pet.Species.DOG,
+    breed: str = "",
+    date_of_birth: date | None = None,
+    notes: str = "",
+    feeding: str = "",
+    medication: str = "",
+    access: str = "",
+    vet: str = "",
+) -> Pet:
+    """Add a pet to a client (active or inactive: the file stays up to
+    date). Refused (PermissionDenied) when ``actor`` may not manage pets;
+    ValidationError for a date of birth in the future or text too long."""
+    policy.require(policy.may_manage_pets, actor)
+    with transaction.atomic():
+        return _create_pet(
+            client,
+            actor=actor,
+            name=name,
+            species=species,
+            breed=breed,
+            date_of_birth=date_of_birth,
+            notes=notes,
+            feeding=feeding,
+            medication=medication,
+            access=access,
+            vet=vet,
+        )
+
+
+@service_action("pet.update")
+def update_pet(pet: Pet, *, actor, **changes) -> Pet:
+    """Edit a pet's details and care notes. The row is locked and only the
+    fields that changed are written, so an edit racing Archive pet never
+    brings the pet back. Returns the pet as saved."""
+    unknown = set(changes) - set(PET_FIELDS)
+    if unknown:
+        raise TypeError(f"update_pet() cannot change {', '.join(sorted(unknown))}")
+    policy.require(policy.may_manage_pets, actor)
+    with transaction.atomic():
+        locked = Pet.objects.lock(pet.pk)
+        before = {field: getattr(locked, field) for field in changes}
+        for field, value in changes.items():
+            if field == "date_of_birth":
+                setattr(locked, field, value)
+            elif field == "name":
+                setattr(locked, field, (value or "").strip())
+            else:
+                setattr(locked, field, _pet_text(value))
+        changed = activity.changed_fields(before, {f: getattr(locked, f) for f in changes})
+        if changed:
+            locked.full_clean(exclude=["client"])
+            locked.save(update_fields=changed)
+            activity.record(
+                "pet.edited",
+                locked,
+                actor=actor,
+                client=Client(pk=locked.client_id),
+                changes={"pet": locked.name, "fields": changed},
+            )
+    for field in (*PET_FIELDS, *Pet.ARCHIVE_FIELDS):
+        setattr(pet, field, getattr(locked, field))
+    return locked
+
+
+@service_action("pet.archive")
+def archive_pet(
+    pet: Pet,
+    *,
+    actor,
+    reason: str,
+    delete_future_services: bool = True,
+    note: str = "",
+    now: datetime | None = None,
+) -> PetArchival:
+    """Archive a pet no longer with the family, in one transaction with the
+    client's row and then the pet's locked: when ``delete_future_services``,
+    its visits still to come (Make Inactive's rule) are deleted where it is
+    the only current pet and it is taken off the shared ones; a template
+    for it alone is deleted, a shared one loses it (always: a template would
+    otherwise make visits for a pet that is gone). Past, canceled and
+    completed visits keep it. Nothing is sent to the client. Raises
+    PetArchived, changing nothing, when the pet is already archived; Refused
+    when ``actor`` may not manage pets; ValidationError for an unknown
+    reason or a note over REASON_MAX_LENGTH."""
+    policy.require(policy.may_manage_pets, actor)
+    if reason not in ArchiveReason.values:
+        raise ValidationError(
+            {"reason": "Choose why: passed away, rehomed or other."}, code="invalid_choice"
+        )
+    note = _clean_reason(note, field="note")
+    with transaction.atomic():
+        # The client's lock first, as every scheduling write takes it: a
+        # visit scheduled meanwhile for this pet exists before (and goes)
+        # or is refused after.
+        client = Client.objects.lock(pet.client_id)
+        locked = Pet.objects.lock(pet.pk)
+        locked.client = client
+        if locked.is_archived:
+            raise PetArchived(locked)
+        now = now or timezone.now()
+        events_removed = events_shared = events_kept = 0
+        if delete_future_services:
+            events_removed, events_shared = schedule.remove_pet_from_upcoming_visits(
+                locked, now=now
+            )
+        else:
+            events_kept = schedule.count_upcoming_visits(locked, now=now)
+        templates_removed, templates_shared = schedule.remove_pet_from_templates(locked)
+        locked.archived_at = now
+        locked.archived_by = actor
+        locked.archive_reason = reason
+        locked.archive_note = note
+        locked.save(update_fields=list(Pet.ARCHIVE_FIELDS))
+        activity.record(
+            "pet.archived",
+            locked,
+            actor=actor,
+            client=client,
+            at=now,
+            changes={
+                "pet": locked.name,
+                "archive_reason": reason,
+                "reason_label": ArchiveReason(reason).label,
+                "reason": note,
+                "delete_future_services": delete_future_services,
+                "events_removed": events_removed,
+                "events_shared": events_shared,
+                "events_kept": events_kept,
+                "templates_removed": templates_removed,
+                "templates_shared": templates_shared,
+            },
+        )
+    for field in Pet.ARCHIVE_FIELDS:
+        setattr(pet, field, getattr(locked, field))
+    return PetArchival(
+        pet=locked,
+        events_removed=events_removed,
+        events_shared=events_shared,
+        templates_removed=templates_removed,
+        templates_shared=templates_shared,
+        events_kept=events_kept,
+    )
 
 
 def _change_status(

@@ -179,6 +179,9 @@ class ActivityEntry(models.Model):
         "client.deactivated": "Made inactive",
         "client.reactivated": "Re-activated",
         "client.invited": "Invited to the portal",
+        "pet.added": "Added a pet",
+        "pet.edited": "Edited a pet",
+        "pet.archived": "Archived a pet",
         "visit.requested": "Requested a visit",
         "visit.scheduled": "Scheduled a visit",
         "visit.edited": "Edited a visit",
@@ -221,7 +224,7 @@ class ActivityEntry(models.Model):
     def details(self) -> list[str]:
         """What the entry says beyond its label, sentence by sentence."""
         changes, lines = self.changes or {}, []
-        for key in ("visit", "template", "service_type"):
+        for key in ("pet", "visit", "template", "service_type"):
             if changes.get(key):
                 lines.append(changes[key])
         if fields := changes.get("fields"):
@@ -243,6 +246,8 @@ class ActivityEntry(models.Model):
                 )
                 + "."
             )
+        if self.action == "pet.archived":
+            lines.extend(pet_archive_details(changes))
         if self.action == "template.applied":
             created = changes.get("created", 0)
             lines.append(
@@ -259,6 +264,31 @@ class ActivityEntry(models.Model):
     @property
     def reason(self) -> str:
         return (self.changes or {}).get("reason", "")
+
+
+def pet_archive_details(changes: dict) -> list[str]:
+    """What an Archive pet entry says beyond its label: why, and what it
+    removed from the schedule."""
+
+    def count(n: int, word: str) -> str:
+        return f"{n} {word}{'' if n == 1 else 's'}"
+
+    lines = [f"Reason: {changes.get('reason_label', changes.get('archive_reason', ''))}."]
+    if changes.get("delete_future_services"):
+        lines.append(
+            f"Removed {count(changes.get('events_removed', 0), 'upcoming service')}; "
+            f"taken off {count(changes.get('events_shared', 0), 'shared one')}."
+        )
+    elif kept := changes.get("events_kept", 0):
+        lines.append(f"Kept {count(kept, 'upcoming service')}.")
+    templates_removed = changes.get("templates_removed", 0)
+    templates_shared = changes.get("templates_shared", 0)
+    if templates_removed or templates_shared:
+        lines.append(
+            f"Removed {count(templates_removed, 'template')}; "
+            f"taken off {count(templates_shared, 'shared template')}."
+        )
+    return lines
 
 
 class RateLimitHit(models.Model):

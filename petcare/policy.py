@@ -82,6 +82,12 @@ def may_invite_client(user) -> bool:
     return user.has_perm("clients.change_client")
 
 
+@rule("Only an admin or an office manager can add, edit or archive pets.")
+def may_manage_pets(user) -> bool:
+    """The right to change clients: a pet is part of the client's file."""
+    return user.has_perm("clients.change_client")
+
+
 @rule("Only an admin or an office manager can make a client inactive or re-activate them.")
 def may_change_client_status(user) -> bool:
     return user.has_perm("clients.change_client_status")

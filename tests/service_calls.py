@@ -54,6 +54,15 @@ def service_calls():
         "clients.services.invite_client": lambda c, w: (
             lambda actor: clients.invite_client(c, actor=actor, base_url="https://petcare.example/")
         ),
+        "clients.services.add_pet": lambda c, w: (
+            lambda actor: clients.add_pet(c, actor=actor, name="Pepper", feeding="One cup")
+        ),
+        "clients.services.update_pet": lambda c, w: (
+            lambda pet: lambda actor: clients.update_pet(pet, actor=actor, medication="Apoquel")
+        )(factories.PetFactory(client=c, name="Olive")),
+        "clients.services.archive_pet": lambda c, w: (
+            lambda pet: lambda actor: clients.archive_pet(pet, actor=actor, reason="rehomed")
+        )(factories.PetFactory(client=c, name="Olive")),
         "scheduling.services.visits.schedule_event": lambda c, w: (
             lambda actor: visits.schedule_event(
                 client=c, service_type=w, pets=pets(c), starts_at=tomorrow_at(2), actor=actor
@@ -172,6 +181,9 @@ LOGGED_AS = {
     "clients.services.deactivate_client": "client.deactivated",
     "clients.services.reactivate_client": "client.reactivated",
     "clients.services.invite_client": "client.invited",
+    "clients.services.add_pet": "pet.added",
+    "clients.services.update_pet": "pet.edited",
+    "clients.services.archive_pet": "pet.archived",
     "scheduling.services.visits.schedule_event": "visit.scheduled",
     "scheduling.services.visits.update_event": "visit.edited",
     "scheduling.services.visits.cancel_event": "visit.canceled",

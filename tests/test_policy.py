@@ -123,6 +123,7 @@ ROLE_MATRIX = {
     "edit_client": (True, True, False, False),
     "invite_client": (True, True, False, False),
     "change_client_status": (True, True, False, False),
+    "manage_pets": (True, True, False, False),
     "view_schedule": (True, True, True, False),
     "schedule_visits": (True, True, False, False),
     "change_visits": (True, True, False, False),

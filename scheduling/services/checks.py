@@ -56,11 +56,22 @@ class Refusals:
             raise ValidationError(self.errors)
 
     def check_pets(self, client: Client, ids: set[int], *, not_own: str) -> None:
-        """At least one pet, and only ``client``'s."""
+        """At least one pet, only ``client``'s, and none archived (an archived
+        pet is in the history only, docs/design.md "Pets"). Run under the
+        client's lock, which Archive pet takes too."""
         if not ids:
             self.add("pets", "Choose at least one pet.", "required")
-        elif set(client.pets.filter(pk__in=ids).values_list("pk", flat=True)) != ids:
+            return
+        found = client.pets.filter(pk__in=ids).values_list("pk", "name", "archived_at")
+        if {pk for pk, _, _ in found} != ids:
             self.add("pets", not_own, "not_own_pet")
+        elif archived := sorted(name for _, name, archived_at in found if archived_at):
+            self.add(
+                "pets",
+                f"{', '.join(archived)} {'is' if len(archived) == 1 else 'are'} archived: "
+                "choose pets still with the family.",
+                "archived_pet",
+            )
 
     def check_service_type(self, service_type: ServiceType, *, archived: str) -> None:
         if not service_type.is_active:
