@@ -1,9 +1,19 @@
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from petcare.forms import MultilineTextField, PositionForm
 
-from .models import ADDRESS_MAX_LENGTH, NOTES_MAX_LENGTH, REASON_MAX_LENGTH, Client
+from .models import (
+    ADDRESS_MAX_LENGTH,
+    EARLIEST_BIRTH_DATE,
+    NOTES_MAX_LENGTH,
+    REASON_MAX_LENGTH,
+    ArchiveReason,
+    Client,
+    Pet,
+    Species,
+)
 from .selectors import ClientFilter
 
 
@@ -37,6 +47,70 @@ class ClientForm(forms.Form):
     @classmethod
     def initial_for(cls, client: Client) -> dict[str, str]:
         return {name: getattr(client, name) for name in cls.base_fields}
+
+
+def _not_in_the_future(day) -> None:
+    if day > timezone.localdate():
+        raise ValidationError("The date of birth can't be in the future.", code="future")
+    if day < EARLIEST_BIRTH_DATE:
+        raise ValidationError("Choose a date of birth from 1900 on.", code="too_early")
+
+
+def _care_note(label: str, help_text: str = "") -> MultilineTextField:
+    return MultilineTextField(
+        required=False,
+        label=label,
+        max_length=NOTES_MAX_LENGTH,
+        help_text=help_text,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class PetRowForm(forms.Form):
+    """One pet in the Add client form: its name, species, breed and date of
+    birth (care notes come with Edit). A row left empty adds no pet."""
+
+    name = forms.CharField(max_length=100, label="Pet's name")
+    species = forms.ChoiceField(choices=Species.choices, initial=Species.DOG, label="Species")
+    breed = forms.CharField(max_length=100, required=False, label="Breed")
+    date_of_birth = forms.DateField(
+        required=False,
+        label="Date of birth",
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        validators=[_not_in_the_future],
+        error_messages={"invalid": "Enter a date like 2019-06-21."},
+    )
+
+
+class PetForm(PetRowForm):
+    """A pet's details and the care notes sitters read on the visit."""
+
+    name = forms.CharField(max_length=100, label="Name")
+    notes = _care_note("Notes", "Temperament, habits, anything else.")
+    feeding = _care_note("Feeding")
+    medication = _care_note("Medication")
+    access = _care_note("Keys and access", "Where the key is, alarm and gate codes.")
+    vet = _care_note("Vet", "Name and phone number.")
+
+    @classmethod
+    def initial_for(cls, pet: Pet) -> dict:
+        return {name: getattr(pet, name) for name in cls.base_fields}
+
+
+class BasePetRowFormSet(forms.BaseFormSet):
+    def pets(self) -> list[dict]:
+        """The rows that were filled in, as add_pet's arguments."""
+        return [
+            form.cleaned_data
+            for form in self.forms
+            if form.has_changed() and form.cleaned_data and not form.cleaned_data.get("DELETE")
+        ]
+
+
+# Two empty rows: a household's first pets. Up to ten in one submission.
+PetRowFormSet = forms.formset_factory(
+    PetRowForm, formset=BasePetRowFormSet, extra=2, max_num=10, validate_max=True, absolute_max=10
+)
 
 
 class RawCheckboxInput(forms.CheckboxInput):
@@ -113,6 +187,40 @@ class DeactivateForm(forms.Form):
 
 class ReactivateForm(forms.Form):
     reason = ReasonField()
+
+
+class ArchivePetForm(forms.Form):
+    reason = forms.ChoiceField(
+        choices=ArchiveReason.choices,
+        label="Why is the pet no longer with the family?",
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": "Choose why: passed away, rehomed or other.",
+            "invalid_choice": "Choose why: passed away, rehomed or other.",
+        },
+    )
+    delete_future_services = StrictCheckboxField(
+        label="Delete this pet's future services",
+        initial=True,
+        help_text="Removes the visits from now on that are for this pet alone, and takes it "
+        "off the ones shared with other pets. Past, canceled and completed visits are kept.",
+    )
+    note = ReasonField(label="Note (optional, for the history)")
+
+    def __init__(self, *args, has_future_services: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Shown only when the pet is on visits still to come; when not
+        # shown, no visit is touched.
+        if not has_future_services:
+            del self.fields["delete_future_services"]
+
+    @property
+    def options(self) -> dict:
+        return {
+            "reason": self.cleaned_data["reason"],
+            "note": self.cleaned_data["note"],
+            "delete_future_services": self.cleaned_data.get("delete_future_services", False),
+        }
 
 
 class ClientSearchForm(PositionForm):

@@ -15,6 +15,7 @@ from petcare import activity
 from petcare.models import ActivityEntry
 from petcare.paging import KeysetPage, keyset_page
 
+from . import schedule
 from .models import Client, Pet, phone_digits
 
 PROFILE_SECTION_SIZE = 10
@@ -54,7 +55,11 @@ def list_clients(*, status: str = ClientFilter.ACTIVE, search: str = "") -> Quer
     search = search.strip()
     if search:
         clients = clients.filter(pk__in=search_client_ids(search))
-    return clients.prefetch_related(Prefetch("pets", queryset=Pet.objects.order_by("name", "pk")))
+    # The list names the pets still with the family (search finds archived
+    # ones too: staff may remember a client by a pet that is gone).
+    return clients.prefetch_related(
+        Prefetch("pets", queryset=Pet.objects.current().order_by("name", "pk"))
+    )
 
 
 def page_clients(
@@ -120,6 +125,8 @@ class ClientProfile:
     history: list[ActivityEntry]
     history_total: int
     portal_login: object | None = None
+    # Pets no longer with the family, most recently archived first.
+    archived_pets: tuple[Pet, ...] = ()
 
     @property
     def can_be_invited(self) -> bool:
@@ -149,6 +156,26 @@ def client_has_templates(*, client: Client) -> bool:
     return client.templates.exists()
 
 
+def get_pet(*, client_id: int, pet_id: int) -> Pet:
+    """One pet of one client (DoesNotExist for another client's pet)."""
+    return Pet.objects.select_related("client").get(pk=pet_id, client_id=client_id)
+
+
+@dataclass(frozen=True)
+class PetArchivePreview:
+    """What Archive pet's dialog says before anyone confirms."""
+
+    has_future_services: bool
+    templates: int
+
+
+def pet_archive_preview(*, pet: Pet, now: datetime) -> PetArchivePreview:
+    return PetArchivePreview(
+        has_future_services=schedule.has_upcoming_visits(pet, now=now),
+        templates=schedule.count_templates(pet),
+    )
+
+
 def get_client(*, client_id: int) -> Client:
     return Client.objects.select_related("deactivated_by").get(pk=client_id)
 
@@ -165,9 +192,13 @@ def get_client_profile(*, client: Client, now: datetime) -> ClientProfile:
     upcoming = client_upcoming_visits(client=client, now=now)
     templates = client_templates(client=client)
     history = client_history(client=client)
+    # One query for current and archived pets alike.
+    pets = list(client.pets.select_related("archived_by").order_by("name", "pk"))
+    archived = sorted((p for p in pets if p.is_archived), key=lambda p: p.archived_at, reverse=True)
     return ClientProfile(
         client=client,
-        pets=list(client.pets.order_by("name", "pk")),
+        pets=[pet for pet in pets if not pet.is_archived],
+        archived_pets=tuple(archived),
         upcoming=list(upcoming[:PROFILE_SECTION_SIZE]),
         upcoming_total=upcoming.count(),
         templates=list(templates[:PROFILE_SECTION_SIZE]),

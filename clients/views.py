@@ -1,5 +1,6 @@
 """Staff screens of the client lifecycle: the list, the profile, add and edit,
-Make Inactive, Re-Activate and Invite to portal."""
+Make Inactive, Re-Activate and Invite to portal; a client's pets: add, edit,
+Archive pet."""
 
 from django import forms
 from django.contrib import messages
@@ -19,8 +20,16 @@ from petcare.forms import PositionForm
 from petcare.http import get_or_404, render_dialog
 
 from . import selectors, services
-from .forms import ClientForm, ClientSearchForm, DeactivateForm, ReactivateForm
-from .models import Client, ClientInactive
+from .forms import (
+    ArchivePetForm,
+    ClientForm,
+    ClientSearchForm,
+    DeactivateForm,
+    PetForm,
+    PetRowFormSet,
+    ReactivateForm,
+)
+from .models import Client, ClientInactive, Pet, PetArchived
 
 CLIENTS_PER_PAGE = 25
 SEE_ALL_PER_PAGE = 50
@@ -28,6 +37,11 @@ SEE_ALL_PER_PAGE = 50
 
 def _get_client(pk: int) -> Client:
     return get_or_404(selectors.get_client, client_id=pk)
+
+
+def _get_pet(pk: int, pet_pk: int) -> Pet:
+    """The pet ``pet_pk`` of client ``pk``: another client's pet is a 404."""
+    return get_or_404(selectors.get_pet, client_id=pk, pet_id=pet_pk)
 
 
 @require_safe
@@ -80,22 +94,35 @@ def _duplicate_email_error(form: ClientForm, error: services.DuplicateClientEmai
     )
 
 
+def _pet_rows(request: HtmxHttpRequest) -> PetRowFormSet:
+    """The Add client form's pet rows. A submission without them (no
+    management form: a script, an older page) adds the client alone."""
+    if request.method == "POST" and "pets-TOTAL_FORMS" in request.POST:
+        return PetRowFormSet(request.POST, prefix="pets")
+    return PetRowFormSet(prefix="pets")
+
+
 @require_http_methods(["GET", "HEAD", "POST"])
 @staff_view(policy.may_add_client)
 def client_create(request: HtmxHttpRequest) -> HttpResponse:
     form = ClientForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    pet_rows = _pet_rows(request)
+    rows_valid = not pet_rows.is_bound or pet_rows.is_valid()
+    if request.method == "POST" and form.is_valid() and rows_valid:
+        pets = pet_rows.pets() if pet_rows.is_bound else []
         try:
-            client = services.create_client(actor=request.user, **form.cleaned_data)
+            client = services.create_client(actor=request.user, **form.cleaned_data, pets=pets)
         except services.DuplicateClientEmail as error:
             _duplicate_email_error(form, error)
         except ValidationError as error:
-            form.add_error(None, error)
+            form.add_error(None, error.messages)
         else:
-            messages.success(request, f"Added {client.name}.")
+            names = " and ".join(pet["name"] for pet in pets)
+            messages.success(request, f"Added {client.name}" + (f" with {names}." if pets else "."))
             return redirect(client)
     status = 400 if request.method == "POST" else 200
-    return render(request, "clients/form.html", {"form": form, "client": None}, status=status)
+    context = {"form": form, "client": None, "pet_rows": pet_rows}
+    return render(request, "clients/form.html", context, status=status)
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -226,6 +253,91 @@ def client_invite(request: HtmxHttpRequest, pk: int) -> HttpResponse:
             "send a new one from here if it expires.",
         )
     return _status_changed_response(request, client)
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@staff_view(policy.may_manage_pets)
+def pet_create(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    client = _get_client(pk)
+    form = PetForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            pet = services.add_pet(client, actor=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error.messages)
+        else:
+            messages.success(request, f"Added {pet.name} to {client.name}'s pets.")
+            return redirect(client)
+    status = 400 if request.method == "POST" else 200
+    context = {"form": form, "client": client, "pet": None}
+    return render(request, "clients/pet_form.html", context, status=status)
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@staff_view(policy.may_manage_pets)
+def pet_update(request: HtmxHttpRequest, pk: int, pet_pk: int) -> HttpResponse:
+    pet = _get_pet(pk, pet_pk)
+    form = PetForm(request.POST or None, initial=PetForm.initial_for(pet))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_pet(pet, actor=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error.messages)
+        else:
+            messages.success(request, f"Saved {pet.name}'s details.")
+            return redirect(pet.client)
+    status = 400 if request.method == "POST" else 200
+    context = {"form": form, "client": pet.client, "pet": pet}
+    return render(request, "clients/pet_form.html", context, status=status)
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def _archived_summary(archival: services.PetArchival) -> str:
+    """ "Archived Biscuit. Removed 3 upcoming services; Biscuit was taken off 2 shared ones." """
+    name = archival.pet.name
+    parts = []
+    if archival.events_removed or archival.events_shared:
+        parts.append(
+            f"Removed {_plural(archival.events_removed, 'upcoming service')}; "
+            f"{name} was taken off {archival.events_shared} shared "
+            f"{'one' if archival.events_shared == 1 else 'ones'}."
+        )
+    elif archival.events_kept:
+        parts.append(f"{_plural(archival.events_kept, 'upcoming service')} kept.")
+    if archival.templates_removed or archival.templates_shared:
+        parts.append(
+            f"Removed {_plural(archival.templates_removed, 'template')}; "
+            f"{name} was taken off {_plural(archival.templates_shared, 'shared template')}."
+        )
+    return " ".join([f"Archived {name}.", *parts])
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@staff_view(policy.may_manage_pets)
+@vary_on_headers("HX-Request")
+def pet_archive(request: HtmxHttpRequest, pk: int, pet_pk: int) -> HttpResponse:
+    """GET: the Archive pet confirmation (a dialog for htmx, else a page). POST: do it."""
+    pet = _get_pet(pk, pet_pk)
+    preview = selectors.pet_archive_preview(pet=pet, now=timezone.now())
+    form = ArchivePetForm(
+        request.POST if request.method == "POST" else None,
+        has_future_services=preview.has_future_services,
+    )
+    context = {"client": pet.client, "pet": pet, "form": form, "preview": preview}
+    if request.method != "POST":
+        return render_dialog(request, "clients/pet_archive.html", context)
+    if not form.is_valid():
+        return render_dialog(request, "clients/pet_archive.html", context, status=400)
+    try:
+        archival = services.archive_pet(pet, actor=request.user, **form.options)
+    except PetArchived:
+        messages.error(request, f"{pet.name} is already archived. Nothing was changed.")
+    else:
+        messages.success(request, _archived_summary(archival))
+    return _status_changed_response(request, pet.client)
 
 
 @require_safe

@@ -207,6 +207,18 @@ ROWS: dict[str, dict[str, tuple[Outcome, ...]]] = {
         "GET HEAD": (SIGNIN, TO_PORTAL, TO_PORTAL, SIGNIN, DENIED, OK, OK),
         "POST": (SIGNIN, TO_PORTAL, TO_PORTAL, SIGNIN, DENIED, DONE, DONE),
     },
+    "clients:pet_add": {
+        "GET HEAD": (SIGNIN, TO_PORTAL, TO_PORTAL, SIGNIN, DENIED, OK, OK),
+        "POST": (SIGNIN, TO_PORTAL, TO_PORTAL, SIGNIN, DENIED, DONE, DONE),
+    },
+    "clients:pet_edit": {
+        "GET HEAD": (SIGNIN, TO_PORTAL, TO_PORTAL, SIGNIN, DENIED, OK, OK),
+        "POST": (SIGNIN, TO_PORTAL, TO_PORTAL, SIGNIN, DENIED, DONE, DONE),
+    },
+    "clients:pet_archive": {
+        "GET HEAD": (SIGNIN, TO_PORTAL, TO_PORTAL, SIGNIN, DENIED, OK, OK),
+        "POST": (SIGNIN, TO_PORTAL, TO_PORTAL, SIGNIN, DENIED, DONE, DONE),
+    },
     "clients:upcoming": {
         "GET HEAD": (SIGNIN, TO_PORTAL, TO_PORTAL, SIGNIN, OK, OK, OK),
     },
@@ -542,8 +554,9 @@ def world(django_db_setup, django_db_blocker):
             module_transaction.__exit__(None, None, None)
 
 
-# Which object each route's id points at ("client" is Pat's).
-URL_OBJECTS = {
+# Which object each route's id points at ("client" is Pat's); a route with
+# two ids names the object of each.
+URL_OBJECTS: dict[str, str | dict[str, str]] = {
     "clients:detail": "client",
     "clients:edit": "client",
     "clients:deactivate": "client",
@@ -552,6 +565,9 @@ URL_OBJECTS = {
     "clients:upcoming": "client",
     "clients:history": "client",
     "clients:templates": "client",
+    "clients:pet_add": "client",
+    "clients:pet_edit": {"pk": "client", "pet_pk": "pet"},
+    "clients:pet_archive": {"pk": "client", "pet_pk": "pet"},
     "scheduling:visit": "visit",
     "scheduling:visit_edit": "visit",
     "scheduling:visit_cancel": "visit",
@@ -576,7 +592,8 @@ def is_id(param: str) -> bool:
 
 def _value_of(route: Route, param: str, w: World):
     if is_id(param):
-        return w.objects[URL_OBJECTS[route.name]].pk
+        named = URL_OBJECTS[route.name]
+        return w.objects[named[param] if isinstance(named, dict) else named].pk
     if param == "day":
         return w.monday
     if param == "uidb64":
@@ -630,6 +647,12 @@ BODIES: dict[str, Callable[[World, str], dict]] = {
         "reason": "Moved away",
     },
     "clients:reactivate": lambda w, who: {"reason": "Back in town"},
+    "clients:pet_add": lambda w, who: {"name": "Rex", "species": "dog"},
+    "clients:pet_edit": lambda w, who: {"name": "Biscuit", "species": "dog", "breed": "Beagle"},
+    "clients:pet_archive": lambda w, who: {
+        "reason": "passed_away",
+        "delete_future_services": "on",
+    },
     "scheduling:visit_add": lambda w, who: {
         "service_type": w.objects["service_type"].pk,
         "pets": [w.objects["pet"].pk],

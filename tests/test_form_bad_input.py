@@ -40,7 +40,11 @@ def _rows() -> dict:
         "clients": list(
             Client.objects.order_by("pk").values_list("pk", "name", "email", "is_active")
         ),
-        "pets": Pet.objects.count(),
+        "pets": list(
+            Pet.objects.order_by("pk").values_list(
+                "pk", "name", "date_of_birth", "feeding", "archived_at", "archive_reason"
+            )
+        ),
         "visits": list(
             ScheduledEvent.objects.order_by("pk").values_list("pk", "status", "starts_at", "sitter")
         ),
@@ -109,7 +113,50 @@ FORMS = {
             "phone": "555 0101",
             "address": "1 Elm St",
             "notes": "Gate code 1234",
+            "pets-TOTAL_FORMS": "2",
+            "pets-INITIAL_FORMS": "0",
+            "pets-0-name": "Rex",
+            "pets-0-species": "dog",
+            "pets-0-breed": "Boxer",
+            "pets-0-date_of_birth": "2020-01-02",
+            "pets-1-name": "",
+            "pets-1-species": "dog",
         },
+    ),
+    "add pet": (
+        _staff,
+        lambda w: reverse("clients:pet_add", args=[w["jordan"].pk]),
+        lambda w: {
+            "name": "Pepper",
+            "species": "cat",
+            "breed": "Siamese",
+            "date_of_birth": "2018-07-08",
+            "notes": "Shy",
+            "feeding": "One pouch",
+            "medication": "None",
+            "access": "Lockbox 1234",
+            "vet": "Dr. Patel",
+        },
+    ),
+    "edit pet": (
+        _staff,
+        lambda w: reverse("clients:pet_edit", args=[w["jordan"].pk, w["pets"][0].pk]),
+        lambda w: {
+            "name": "Biscuit",
+            "species": "dog",
+            "breed": "Beagle",
+            "date_of_birth": "2017-01-02",
+            "notes": "",
+            "feeding": "Two cups",
+            "medication": "",
+            "access": "",
+            "vet": "",
+        },
+    ),
+    "archive pet": (
+        _staff,
+        lambda w: reverse("clients:pet_archive", args=[w["jordan"].pk, w["pets"][0].pk]),
+        lambda w: {"reason": "passed_away", "delete_future_services": "on", "note": "At home"},
     ),
     "edit client": (
         _staff,
