@@ -15,7 +15,7 @@ from django.db.models import F
 from django.test import RequestFactory, override_settings
 from django.utils import timezone
 
-from clients.models import Client, ClientStatusChange
+from clients.models import Client, ClientStatusChange, Pet
 from petcare import roles
 from petcare.management import demo_data
 from petcare.management.commands import demo as demo_command
@@ -351,3 +351,16 @@ def test_demo_needs_no_dev_dependency(path):
             imported.add(node.module.split(".")[0])
 
     assert not imported & {"faker", "factory", "tests", "pytest"}
+
+
+def test_demo_pets_have_care_notes_and_one_is_archived_without_visits_to_come(demo):
+    assert Pet.objects.exclude(feeding="").exists()
+    assert Pet.objects.filter(date_of_birth__isnull=False).exists()
+    archived = Pet.objects.archived().get()
+    assert archived.archive_reason == Pet.ArchiveReason.PASSED_AWAY
+    assert not EventPet.objects.filter(
+        pet=archived,
+        event__starts_at__gte=timezone.now(),
+        event__status__in=["requested", "scheduled"],
+    ).exists()
+    assert EventPet.objects.filter(pet=archived).exists()  # the past still names it

@@ -26,7 +26,7 @@ from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
 from clients.models import Client, ClientStatusChange, Pet, Species
-from clients.services import create_client, deactivate_client, reactivate_client
+from clients.services import archive_pet, create_client, deactivate_client, reactivate_client
 from petcare import roles
 from petcare.models import User
 from scheduling.models import EventStatus, ScheduledEvent, ServiceType, Template
@@ -454,6 +454,40 @@ def _already_loaded() -> bool:
     )
 
 
+# Care notes for the sitters, by species; a separate generator, so that the
+# rest of the demo (drawn from the main one) is the same as before they came.
+FEEDING = {
+    Species.DOG: [
+        "One cup of kibble at 7 a.m. and 6 p.m.; fresh water.",
+        "Half a can of wet food mixed with dry, twice a day.",
+        "",
+    ],
+    Species.CAT: ["One pouch of wet food morning and evening.", "Dry food bowl topped up.", ""],
+}
+MEDICATION = [
+    "Heartworm chew on the 1st of the month.",
+    "Half a tablet of Apoquel with breakfast.",
+    "",
+    "",
+]
+ACCESS = [
+    "Key in the lockbox by the side door, code 4821.",
+    "Garage keypad 1357; the inner door is unlocked.",
+    "",
+]
+VETS = ["Riverside Animal Hospital, (555) 014-2200", "Dr. Patel, Elm Street Vets, (555) 013-7788"]
+
+
+def _add_care_notes(pets: list[Pet], *, today: date) -> None:
+    care = random.Random(12)
+    for pet in pets:
+        pet.date_of_birth = today - timedelta(days=care.randint(200, 13 * 365))
+        pet.feeding = care.choice(FEEDING.get(pet.species, [""]))
+        pet.medication = care.choice(MEDICATION)
+        pet.access = care.choice(ACCESS)
+        pet.vet = care.choice(VETS)
+
+
 @dataclass
 class _ClientPlan:
     client: Client
@@ -519,6 +553,25 @@ class _DemoBuilder:
             if plan.client.name not in leaving and plan.client.name not in NOTHING_BOOKED:
                 self._schedule(plan, windows=[(self.first_day, self.last_day)])
         self._check_off_the_past()
+        self._archive_a_pet(plans, leaving=leaving)
+
+    def _archive_a_pet(self, plans: list[_ClientPlan], *, leaving) -> None:
+        """One pet no longer with its family, archived as staff would (its
+        own visits still to come go, shared ones keep the other pets), so
+        the profile's "Archived pets" and the visits' history show one."""
+        for plan in plans:
+            if plan.client.name in leaving or len(plan.pets) < 2:
+                continue
+            if plan.client.email == "client@example.com":
+                continue  # the portal demo keeps both of its pets
+            archive_pet(
+                plan.pets[-1],
+                actor=self.office,
+                reason=Pet.ArchiveReason.PASSED_AWAY,
+                note="Peacefully, at home.",
+                now=self.now,
+            )
+            return
 
     def _service_types(self) -> dict[str, ServiceType]:
         services = {}
@@ -560,6 +613,7 @@ class _DemoBuilder:
             client_pets = self._pets_for(client)
             pets.extend(client_pets)
             plans.append(_ClientPlan(client=client, pets=client_pets))
+        _add_care_notes(pets, today=self.today)
         Pet.objects.bulk_create(pets)
         return plans
 
