@@ -1,11 +1,13 @@
 """Reads of the schedule, with what their screens show already joined."""
 
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
 from django.contrib.auth import get_user_model
 from django.db.models import Count, F, Q, QuerySet, Value, Window
 from django.db.models.functions import Coalesce, Concat, Lower, RowNumber, TruncDate
+from django.utils import timezone
 
 from clients.models import Client, Pet
 from clients.selectors import search_client_ids
@@ -65,39 +67,29 @@ class ScheduleSummary:
     folded: int
 
 
-@dataclass(frozen=True)
 class _Counts:
-    """Visits of a period by (sitter id, local date, status), one GROUP BY."""
+    """Visits of a period by sitter, local date and status (one GROUP BY),
+    summed once into what the page asks: per cell, per day, per sitter."""
 
-    by_key: dict[tuple[int | None, date, str], int]
-    statuses: tuple[str, ...]
-    folds: bool
-
-    def shown(self, *, sitter_id=..., day=...) -> int:
-        return sum(
-            n
-            for (sitter, on, status), n in self.by_key.items()
-            if status in self.statuses
-            and (sitter_id is ... or sitter == sitter_id)
-            and (day is ... or on == day)
+    def __init__(self, rows, *, statuses: tuple[str, ...], folds: bool):
+        self.cells: Counter[tuple[int | None, date]] = Counter()
+        self.days: Counter[date] = Counter()
+        self.sitters: Counter[int | None] = Counter()
+        total = requested = folded = 0
+        for row in rows:
+            sitter, day, status, n = row["sitter_id"], row["day"], row["status"], row["n"]
+            if status not in statuses:
+                folded += n
+                continue
+            self.cells[sitter, day] += n
+            self.days[day] += n
+            self.sitters[sitter] += n
+            total += n
+            requested += n if status == EventStatus.REQUESTED else 0
+        self.statuses = statuses
+        self.summary = ScheduleSummary(
+            total=total, requested=requested, folded=folded if folds else 0
         )
-
-    def summary(self) -> ScheduleSummary:
-        return ScheduleSummary(
-            total=self.shown(),
-            requested=sum(
-                n
-                for (_, _, status), n in self.by_key.items()
-                if status == EventStatus.REQUESTED and status in self.statuses
-            ),
-            folded=sum(n for (_, _, s), n in self.by_key.items() if s not in self.statuses)
-            if self.folds
-            else 0,
-        )
-
-    @property
-    def sitter_ids(self) -> set[int | None]:
-        return {sitter for (sitter, _, status) in self.by_key if status in self.statuses}
 
 
 def _local_date():
@@ -127,17 +119,29 @@ def _count(events: QuerySet[ScheduledEvent], *, status: str) -> _Counts:
         .annotate(n=Count("pk"))
         .order_by()
     )
-    return _Counts(
-        by_key={(row["sitter_id"], row["day"], row["status"]): row["n"] for row in rows},
-        statuses=shown_statuses(status),
-        folds=not status,
-    )
+    return _Counts(rows, statuses=shown_statuses(status), folds=not status)
+
+
+@dataclass(frozen=True)
+class WeekCard:
+    """What a one-line card of the week shows of a visit (read as values:
+    a busy week has up to 40 sitters x 7 days x 4 of them)."""
+
+    pk: int
+    status: str
+    starts_at: datetime
+    client_name: str
+    client_is_active: bool
+
+    @property
+    def status_label(self) -> str:
+        return EventStatus(self.status).label
 
 
 @dataclass(frozen=True)
 class WeekCell:
     date: date
-    events: list[ScheduledEvent]  # the first WEEK_CELL_SIZE, by start time
+    events: list[WeekCard]  # the first WEEK_CELL_SIZE, by start time
     total: int
 
     @property
@@ -191,19 +195,21 @@ def get_week_schedule(
     days: int = 7,
     cell_size: int = WEEK_CELL_SIZE,
 ) -> WeekSchedule:
-    """The week view in three queries whatever the number of visits: their
-    counts by sitter, day and status, then the first ``cell_size`` of each
-    cell (a window function numbers them) with their pets. ``sitters`` are
-    the rows to show even without visits (the people who can be given one);
-    a sitter who left but has visits that week gets a row too."""
+    """The week view in four queries whatever the number of visits: their
+    counts by sitter, day and status; the ids of the first ``cell_size`` of
+    each cell (a window function numbers them, on the visits alone); those
+    visits with their client and sitter. ``sitters`` are the rows to show
+    even without visits (the people who can be given one); a sitter who
+    left but has visits that week gets a row too."""
     events = _period_events(
         first_day=first_day, days=days, sitter_id=sitter_id, unassigned=unassigned
     )
     counts = _count(events, status=status)
-    first = list(
+    # Numbered before any join: joined first, PostgreSQL reads every client
+    # to number a week of visits (docs/benchmarks.md).
+    first_ids = list(
         events.filter(status__in=counts.statuses)
         .annotate(
-            day=_local_date(),
             rank=Window(
                 RowNumber(),
                 partition_by=[F("sitter_id"), _local_date()],
@@ -211,16 +217,38 @@ def get_week_schedule(
             ),
         )
         .filter(rank__lte=cell_size)
-        .select_related("client", "sitter")
-        .order_by("starts_at", "pk")
+        .values_list("pk", flat=True)
     )
+    first = (
+        ScheduledEvent.objects.filter(pk__in=first_ids)
+        .order_by("starts_at", "pk")
+        .values_list(
+            "pk",
+            "status",
+            "starts_at",
+            "client__name",
+            "client__is_active",
+            "sitter_id",
+            "sitter__first_name",
+            "sitter__last_name",
+            "sitter__email",
+        )
+    )
+    tz = business_timezone()
     dates = [first_day + timedelta(days=n) for n in range(days)]
-    cells: dict[tuple[int | None, date], list[ScheduledEvent]] = {}
+    cells: dict[tuple[int | None, date], list[WeekCard]] = {}
     people = {sitter.pk: sitter for sitter in sitters}
-    for event in first:
-        cells.setdefault((event.sitter_id, event.day), []).append(event)
-        if event.sitter_id is not None:
-            people.setdefault(event.sitter_id, event.sitter)
+    User = get_user_model()
+    for pk, status_, starts_at, name, active, sitter, first_name, last_name, email in first:
+        day = timezone.localtime(starts_at, tz).date()
+        cells.setdefault((sitter, day), []).append(
+            WeekCard(pk, status_, starts_at, client_name=name, client_is_active=active)
+        )
+        if sitter is not None and sitter not in people:
+            # A sitter who can no longer be given visits but still has some.
+            people[sitter] = User(
+                pk=sitter, first_name=first_name, last_name=last_name, email=email
+            )
     if unassigned:
         people = {}
     elif sitter_id is not None:
@@ -228,7 +256,7 @@ def get_week_schedule(
     shown = sorted(
         people.values(), key=lambda user: (user.get_full_name().lower() or user.email, user.pk)
     )
-    if unassigned or None in counts.sitter_ids:
+    if unassigned or counts.sitters[None]:
         shown.insert(0, None)
 
     def row(sitter) -> WeekRow:
@@ -239,18 +267,16 @@ def get_week_schedule(
                 WeekCell(
                     date=day,
                     events=cells.get((key, day), []),
-                    total=counts.shown(sitter_id=key, day=day),
+                    total=counts.cells[key, day],
                 )
                 for day in dates
             ],
         )
 
     return WeekSchedule(
-        days=[
-            WeekDay(date=day, total=counts.shown(day=day), is_today=day == today) for day in dates
-        ],
+        days=[WeekDay(date=day, total=counts.days[day], is_today=day == today) for day in dates],
         rows=[row(sitter) for sitter in shown],
-        summary=counts.summary(),
+        summary=counts.summary,
     )
 
 
@@ -288,43 +314,42 @@ def get_day_schedule(
     after: str = "",
     before: str = "",
 ) -> DaySchedule:
-    """The day view in three queries whatever the number of visits: their
-    counts by sitter and status, one keyset page of them in sitter order
-    (petcare.paging) and the page's pets."""
+    """The day view in four queries whatever the number of visits: their
+    counts by sitter and status; one keyset page of them in sitter order
+    (petcare.paging), joined to the sitter only; that page's visits with
+    client, service and sitter; their pets."""
     events = _period_events(first_day=day, days=1, sitter_id=sitter_id, unassigned=unassigned)
     counts = _count(events, status=status)
-    ordered = (
-        events.filter(status__in=counts.statuses)
-        .annotate(
-            # Unassigned visits (no name: "") come first, then sitters by name.
-            sitter_order=Coalesce(
-                Lower(Concat("sitter__first_name", Value(" "), "sitter__last_name")),
-                Value(""),
-            ),
-            sitter_key=Coalesce("sitter_id", Value(0)),
-        )
-        .for_display()
+    ordered = events.filter(status__in=counts.statuses).annotate(
+        # Unassigned visits (no name: "") come first, then sitters by name.
+        sitter_order=Coalesce(
+            Lower(Concat("sitter__first_name", Value(" "), "sitter__last_name")),
+            Value(""),
+        ),
+        sitter_key=Coalesce("sitter_id", Value(0)),
     )
     page = keyset_page(
-        ordered,
+        ordered.only("pk", "starts_at", "sitter_id"),
         keys=DAY_KEYS,
         types=DAY_KEY_TYPES,
         size=size,
         after=after,
         before=before,
-        total=counts.shown(),
+        total=counts.summary.total,
     )
+    # The page's rows, joined now that they are a page: joined before,
+    # PostgreSQL reads every client to sort a day of visits.
+    full = ScheduledEvent.objects.for_display().in_bulk([event.pk for event in page.items])
+    page = replace(page, items=[full[event.pk] for event in page.items])
     groups: list[SitterVisits] = []
     for event in page.items:
         if not groups or groups[-1].sitter != event.sitter:
             groups.append(
-                SitterVisits(
-                    sitter=event.sitter, events=[], total=counts.shown(sitter_id=event.sitter_id)
-                )
+                SitterVisits(sitter=event.sitter, events=[], total=counts.sitters[event.sitter_id])
             )
         groups[-1].events.append(event)
     return DaySchedule(
-        date=day, is_today=day == today, page=page, groups=groups, summary=counts.summary()
+        date=day, is_today=day == today, page=page, groups=groups, summary=counts.summary
     )
 
 
@@ -367,7 +392,8 @@ def find_schedulable_clients(*, search: str, size: int = PICKER_SIZE) -> ClientC
 
 
 def client_pets(*, client: Client) -> QuerySet[Pet]:
-    return client.pets.order_by("name", "pk")
+    """The client's current pets: archived ones leave every picker."""
+    return client.pets.current().order_by("name", "pk")
 
 
 def bookable_service_types(*, include: ServiceType | None = None) -> QuerySet[ServiceType]:

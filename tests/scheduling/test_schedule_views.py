@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from scheduling.models import EventStatus
 from scheduling.selectors import DAY_PAGE_SIZE, WEEK_CELL_SIZE
+from scheduling.templatetags.schedule import short_time
 from tests import factories, helpers
 from tests.helpers import html_of, rendered, visit
 from tests.scheduling.helpers import MONDAY, day_url
@@ -408,8 +409,9 @@ def test_the_week_view_costs_the_same_number_of_queries_however_many_visits(
 ):
     _many_visits(visits, sam, riley)
     # session, user, permissions (2), sitters for the filter and the rows, the
-    # visits counted by sitter, day and status, the first of each cell.
-    with django_assert_num_queries(7):
+    # visits counted by sitter, day and status, the ids of the first of each
+    # cell, those visits.
+    with django_assert_num_queries(8):
         assert manager_client.get(week_url() + "?status=any").status_code == 200
 
 
@@ -419,8 +421,8 @@ def test_the_day_view_costs_the_same_number_of_queries_however_many_visits(
 ):
     _many_visits(visits, sam, riley, days=1)
     # session, user, permissions (2), sitters for the filter, the visits
-    # counted by sitter and status, a page of them, their pets.
-    with django_assert_num_queries(8):
+    # counted by sitter and status, a page of them, its visits joined, their pets.
+    with django_assert_num_queries(9):
         assert manager_client.get(day_url() + "?status=any").status_code == 200
 
 
@@ -440,3 +442,11 @@ def _many_visits(count, *sitters, days=7):
             sitter=sitters[n % len(sitters)],
             status=EventStatus.values[n % 4],
         )
+
+
+@pytest.mark.parametrize(
+    "hour,minute,shown",
+    [(9, 0, "9am"), (9, 30, "9:30am"), (0, 5, "12:05am"), (12, 0, "12pm"), (23, 45, "11:45pm")],
+)
+def test_a_week_card_shows_the_start_time_short_in_the_business_time_zone(hour, minute, shown):
+    assert short_time(at(hour, minute)) == shown
