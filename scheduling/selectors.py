@@ -5,6 +5,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
 from django.contrib.auth import get_user_model
+from django.core.paginator import Page, Paginator
 from django.db.models import Count, F, Q, QuerySet, Value, Window
 from django.db.models.functions import Coalesce, Concat, Lower, RowNumber, TruncDate
 from django.utils import timezone
@@ -44,6 +45,8 @@ def client_visits_for_portal(*, client, now: datetime) -> QuerySet[ScheduledEven
 ANY_STATUS = "any"
 # A week cell shows this many visits, then "+N more" (the day, for that sitter).
 WEEK_CELL_SIZE = 4
+# The week shows this many rows (sitters, and the unassigned visits) a page.
+WEEK_ROWS_PER_PAGE = 20
 # The day view shows this many visits a page, grouped by sitter.
 DAY_PAGE_SIZE = 50
 
@@ -181,7 +184,27 @@ class WeekSchedule:
 
     days: list[WeekDay]
     rows: list[WeekRow]
+    rows_page: Page  # which of the rows these are: sitters page by page
     summary: ScheduleSummary
+
+
+def _row_people(*, counts: _Counts, sitters: list, sitter_id: int | None, unassigned: bool) -> list:
+    """The week's rows: unassigned visits first (when there are some), then
+    the sitters by name: everyone who can be given a visit, and anyone else
+    with visits that week (a sitter who has left), whose names are read
+    only then."""
+    if unassigned:
+        return [None]
+    people = {sitter.pk: sitter for sitter in sitters}
+    missing = [pk for pk in counts.sitters if pk is not None and pk not in people]
+    if missing:
+        people.update((user.pk, user) for user in get_user_model().objects.filter(pk__in=missing))
+    if sitter_id is not None:
+        people = {sitter_id: people[sitter_id]} if sitter_id in people else {}
+    rows = sorted(
+        people.values(), key=lambda user: (user.get_full_name().lower() or user.email, user.pk)
+    )
+    return ([None] if counts.sitters[None] else []) + rows
 
 
 def get_week_schedule(
@@ -192,23 +215,32 @@ def get_week_schedule(
     sitter_id: int | None = None,
     unassigned: bool = False,
     status: str = "",
+    page: int | str = 1,
+    rows_per_page: int = WEEK_ROWS_PER_PAGE,
     days: int = 7,
     cell_size: int = WEEK_CELL_SIZE,
 ) -> WeekSchedule:
-    """The week view in four queries whatever the number of visits: their
-    counts by sitter, day and status; the ids of the first ``cell_size`` of
-    each cell (a window function numbers them, on the visits alone); those
-    visits with their client and sitter. ``sitters`` are the rows to show
-    even without visits (the people who can be given one); a sitter who
-    left but has visits that week gets a row too."""
+    """The week view, one page of sitter rows at a time, in three queries
+    whatever the number of visits or sitters: the visits counted by sitter,
+    day and status; the ids of the first ``cell_size`` of each of the
+    page's cells (a window function numbers them, on the visits alone);
+    those visits with their client. ``sitters`` are the rows to show even
+    without visits (the people who can be given one)."""
     events = _period_events(
         first_day=first_day, days=days, sitter_id=sitter_id, unassigned=unassigned
     )
     counts = _count(events, status=status)
+    rows = Paginator(
+        _row_people(counts=counts, sitters=sitters, sitter_id=sitter_id, unassigned=unassigned),
+        rows_per_page,
+        allow_empty_first_page=True,
+    ).get_page(page)
+    on_page = [person.pk for person in rows if person is not None]
+    of_page = Q(sitter_id__in=on_page) | (Q(sitter__isnull=True) if None in rows else Q())
     # Numbered before any join: joined first, PostgreSQL reads every client
     # to number a week of visits (docs/benchmarks.md).
     first_ids = list(
-        events.filter(status__in=counts.statuses)
+        events.filter(of_page, status__in=counts.statuses)
         .annotate(
             rank=Window(
                 RowNumber(),
@@ -222,60 +254,31 @@ def get_week_schedule(
     first = (
         ScheduledEvent.objects.filter(pk__in=first_ids)
         .order_by("starts_at", "pk")
-        .values_list(
-            "pk",
-            "status",
-            "starts_at",
-            "client__name",
-            "client__is_active",
-            "sitter_id",
-            "sitter__first_name",
-            "sitter__last_name",
-            "sitter__email",
-        )
+        .values_list("pk", "status", "starts_at", "client__name", "client__is_active", "sitter_id")
     )
     tz = business_timezone()
-    dates = [first_day + timedelta(days=n) for n in range(days)]
     cells: dict[tuple[int | None, date], list[WeekCard]] = {}
-    people = {sitter.pk: sitter for sitter in sitters}
-    User = get_user_model()
-    for pk, status_, starts_at, name, active, sitter, first_name, last_name, email in first:
+    for pk, status_, starts_at, name, active, sitter in first:
         day = timezone.localtime(starts_at, tz).date()
         cells.setdefault((sitter, day), []).append(
             WeekCard(pk, status_, starts_at, client_name=name, client_is_active=active)
         )
-        if sitter is not None and sitter not in people:
-            # A sitter who can no longer be given visits but still has some.
-            people[sitter] = User(
-                pk=sitter, first_name=first_name, last_name=last_name, email=email
-            )
-    if unassigned:
-        people = {}
-    elif sitter_id is not None:
-        people = {sitter_id: people[sitter_id]} if sitter_id in people else {}
-    shown = sorted(
-        people.values(), key=lambda user: (user.get_full_name().lower() or user.email, user.pk)
-    )
-    if unassigned or counts.sitters[None]:
-        shown.insert(0, None)
+    dates = [first_day + timedelta(days=n) for n in range(days)]
 
     def row(sitter) -> WeekRow:
         key = sitter.pk if sitter is not None else None
         return WeekRow(
             sitter=sitter,
             cells=[
-                WeekCell(
-                    date=day,
-                    events=cells.get((key, day), []),
-                    total=counts.cells[key, day],
-                )
+                WeekCell(date=day, events=cells.get((key, day), []), total=counts.cells[key, day])
                 for day in dates
             ],
         )
 
     return WeekSchedule(
         days=[WeekDay(date=day, total=counts.days[day], is_today=day == today) for day in dates],
-        rows=[row(sitter) for sitter in shown],
+        rows=[row(sitter) for sitter in rows],
+        rows_page=rows,
         summary=counts.summary,
     )
 

@@ -65,7 +65,12 @@ def _schedule_page(request: HtmxHttpRequest, period: Period) -> HttpResponse:
     today = timezone.localdate(timezone=business_timezone())
     if period.kind == "week":
         schedule = selectors.get_week_schedule(
-            first_day=period.first_day, today=today, sitters=sitters, **filters.filters()
+            first_day=period.first_day,
+            today=today,
+            sitters=sitters,
+            # A page of sitter rows; anything but a page number is the first.
+            page=request.GET.get("page") or 1,
+            **filters.filters(),
         )
     else:
         schedule = selectors.get_day_schedule(

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from scheduling.models import EventStatus
-from scheduling.selectors import DAY_PAGE_SIZE, WEEK_CELL_SIZE
+from scheduling.selectors import DAY_PAGE_SIZE, WEEK_CELL_SIZE, WEEK_ROWS_PER_PAGE
 from scheduling.templatetags.schedule import short_time
 from tests import factories, helpers
 from tests.helpers import html_of, rendered, visit
@@ -450,3 +450,32 @@ def _many_visits(count, *sitters, days=7):
 )
 def test_a_week_card_shows_the_start_time_short_in_the_business_time_zone(hour, minute, shown):
     assert short_time(at(hour, minute)) == shown
+
+
+def test_the_week_shows_sitters_a_page_at_a_time(manager_client, jane, roles):
+    crew = [
+        factories.SitterFactory(first_name=f"Sitter{n:02d}", last_name="Crew")
+        for n in range(WEEK_ROWS_PER_PAGE + 2)
+    ]
+    nobodys = visit(jane, at(8))
+    lasts = visit(jane, at(9), sitter=crew[-1])
+
+    first = html_of(manager_client.get(week_url()))
+    names = re.findall(r'<th scope="row" class="wb-sitter">(\w+)', first)
+    assert names == ["Unassigned"] + [f"Sitter{n:02d}" for n in range(WEEK_ROWS_PER_PAGE - 1)]
+    assert visit_link(nobodys) in first and visit_link(lasts) not in first
+    rows = WEEK_ROWS_PER_PAGE + 3
+    assert f"Rows 1\N{EN DASH}{WEEK_ROWS_PER_PAGE} of {rows}" in first
+    assert '<a href="?sitter=all&amp;page=2">Next sitters' in first
+    # The day totals count every sitter, not only the page's.
+    assert "2 visits</span>" in first
+
+    second = html_of(manager_client.get(week_url() + "?sitter=all&page=2"))
+    names = re.findall(r'<th scope="row" class="wb-sitter">(\w+)', second)
+    assert names == [f"Sitter{n:02d}" for n in range(WEEK_ROWS_PER_PAGE - 1, len(crew))]
+    assert visit_link(lasts) in second and visit_link(nobodys) not in second
+    assert "Previous sitters</a>" in second and "Next sitters" not in second
+
+    for page in ("0", "x", "-1", "99999999999999999999"):
+        response = manager_client.get(week_url() + f"?page={page}")
+        assert response.status_code == 200, page
