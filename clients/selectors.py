@@ -6,14 +6,14 @@ named querysets: the scheduling app builds on this one, so nothing here
 imports it (docs/architecture.md).
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 
 from petcare import activity
 from petcare.models import ActivityEntry
-from petcare.paging import KeysetPage, keyset_page
+from petcare.paging import KeysetPage, keyset_page, keyset_page_union
 
 from . import schedule
 from .models import Client, Pet, phone_digits
@@ -28,33 +28,36 @@ class ClientFilter:
     CHOICES = [(ACTIVE, "Active"), (INACTIVE, "Inactive"), (ALL, "All")]
 
 
-def search_client_ids(search: str) -> QuerySet:
-    """The ids of the clients whose name, email, phone (digits, three or
-    more) or a pet's name contains ``search``, in any letter case: one
-    SELECT per column, UNIONed, so that each can use its own trigram index
-    on PostgreSQL (migration 0006); an ``OR EXISTS`` would read every row."""
-    parts = [
-        Client.objects.filter(name__icontains=search).values("pk"),
-        Client.objects.filter(email__icontains=search.lower()).values("pk"),
-        Pet.objects.filter(name__icontains=search).values("client_id"),
-    ]
+def _search_branches(clients: QuerySet[Client], search: str) -> list[QuerySet[Client]]:
+    """``clients`` whose name, email, phone (digits, three or more) or a
+    pet's name contains ``search``, in any letter case, as two SELECTs to
+    UNION: the client's own columns, whose trigram indexes PostgreSQL ORs
+    into one bitmap (one pass over the matching rows), and the pets'
+    (migration 0006). An ``OR EXISTS`` over the pets would read every row."""
+    own = Q(name__icontains=search) | Q(email__icontains=search.lower())
     digits = phone_digits(search)
     if len(digits) >= 3:
-        parts.append(Client.objects.filter(phone_digits__contains=digits).values("pk"))
+        own |= Q(phone_digits__contains=digits)
+    pets = Pet.objects.filter(name__icontains=search).values("client_id")
+    return [clients.filter(own), clients.filter(pk__in=pets)]
+
+
+def search_client_ids(search: str) -> QuerySet:
+    """The ids of the clients that ``search`` finds (see _search_branches),
+    as one UNION."""
+    parts = [part.order_by().values("pk") for part in _search_branches(Client.objects, search)]
     return parts[0].union(*parts[1:])
 
 
-def list_clients(*, status: str = ClientFilter.ACTIVE, search: str = "") -> QuerySet[Client]:
-    """Clients for the list screen: by status (active by default), searched by
-    name, email, phone (digits) and pet name, with their pets prefetched."""
-    clients = Client.objects.all()
+def _with_status(status: str) -> QuerySet[Client]:
     if status == ClientFilter.ACTIVE:
-        clients = clients.active()
-    elif status == ClientFilter.INACTIVE:
-        clients = clients.inactive()
-    search = search.strip()
-    if search:
-        clients = clients.filter(pk__in=search_client_ids(search))
+        return Client.objects.active()
+    if status == ClientFilter.INACTIVE:
+        return Client.objects.inactive()
+    return Client.objects.all()
+
+
+def _with_pets(clients: QuerySet[Client]) -> QuerySet[Client]:
     # The list names the pets still with the family (search finds archived
     # ones too: staff may remember a client by a pet that is gone).
     return clients.prefetch_related(
@@ -62,20 +65,70 @@ def list_clients(*, status: str = ClientFilter.ACTIVE, search: str = "") -> Quer
     )
 
 
+def list_clients(*, status: str = ClientFilter.ACTIVE, search: str = "") -> QuerySet[Client]:
+    """Clients for the list screen: by status (active by default), searched by
+    name, email, phone (digits) and pet name, with their pets prefetched."""
+    clients = _with_status(status)
+    search = search.strip()
+    if search:
+        clients = clients.filter(pk__in=search_client_ids(search))
+    return _with_pets(clients)
+
+
+SEARCH_KEYS = ("name", "id")
+SEARCH_KEY_TYPES = (str, int)
+
+
 def page_clients(
     *, status: str, search: str, after: str = "", before: str = "", size: int
 ) -> KeysetPage:
     """One page of the client list in name order, by keyset (the same cost
     on every page), with the total counted up to petcare.paging.COUNT_CAP.
-    A position past the end (the list changed) gives the first page."""
-    return _page_or_first(
-        list_clients(status=status, search=search),
-        keys=("name", "pk"),
-        types=(str, int),
-        size=size,
-        after=after,
-        before=before,
+    A position past the end (the list changed) gives the first page.
+
+    A search pages over the UNION of its per-column SELECTs (each with its
+    own index) and then reads the page's 25 clients: put the other way
+    round, PostgreSQL reads every client to join it to the matches
+    (docs/benchmarks.md)."""
+    search = search.strip()
+    if not search:
+        return _page_or_first(
+            list_clients(status=status),
+            keys=("name", "pk"),
+            types=(str, int),
+            size=size,
+            after=after,
+            before=before,
+        )
+    branches = _search_branches(_with_status(status), search)
+
+    def page_at(**position) -> KeysetPage:
+        return keyset_page_union(
+            branches, keys=SEARCH_KEYS, types=SEARCH_KEY_TYPES, size=size, **position
+        )
+
+    page = page_at(after=after, before=before)
+    if not page.items and (after or before):
+        page = page_at()
+    return replace(page, items=clients_in_order(_with_pets(Client.objects), page.items))
+
+
+def clients_in_order(clients: QuerySet[Client], keys: list[tuple]) -> list[Client]:
+    """The clients of a page of (name, id) keys, in the page's order."""
+    found = clients.in_bulk([pk for _, pk in keys])
+    return [found[pk] for _, pk in keys if pk in found]
+
+
+def first_matching_clients(
+    clients: QuerySet[Client], *, search: str, size: int
+) -> tuple[list[Client], bool]:
+    """The first ``size`` of ``clients`` (by name) that ``search`` finds,
+    and whether more do: a picker's choices, in two queries however many
+    clients match."""
+    page = keyset_page_union(
+        _search_branches(clients, search), keys=SEARCH_KEYS, types=SEARCH_KEY_TYPES, size=size
     )
+    return clients_in_order(clients, page.items), page.next_cursor is not None
 
 
 def _page_or_first(queryset, *, keys, types, size, after, before) -> KeysetPage:

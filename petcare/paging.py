@@ -17,6 +17,7 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.db import connection
 from django.db.models import Q, QuerySet
 
 COUNT_CAP = 1000
@@ -142,3 +143,86 @@ def keyset_page(
         total=min(total, count_cap),
         total_is_floor=total > count_cap,
     )
+
+
+def keyset_page_union(
+    branches: list[QuerySet],
+    *,
+    keys: tuple[str, ...],
+    types: tuple[type, ...],
+    size: int,
+    after: str = "",
+    before: str = "",
+    count_cap: int | None = None,
+) -> KeysetPage:
+    """keyset_page for rows that several SELECTs find, such as a search
+    over several columns each with its own index. Their UNION is read once:
+    one query counts the matches (a window over all of them) and returns
+    the page after (or before) the position, so that no index is lost to an
+    OR and nothing outside the matches is read. The keys are plain column
+    names, all ascending (``("name", "id")``); the items are tuples of their
+    values, for the caller to fetch its rows by."""
+    if any(key.startswith("-") for key in keys):
+        raise ValueError("keyset_page_union pages by ascending keys only.")
+    count_cap = COUNT_CAP if count_cap is None else count_cap
+    after_key = decode_cursor(after, types=types)
+    before_key = None if after_key else decode_cursor(before, types=types)
+    backwards = before_key is not None
+    found, total = _union_rows(
+        branches,
+        keys,
+        position=before_key if backwards else after_key,
+        backwards=backwards,
+        limit=size + 1,
+    )
+    if backwards:
+        items = found[:size][::-1]
+        previous_cursor = encode_cursor(items[0]) if len(found) > size else None
+        next_cursor = encode_cursor(items[-1]) if items else None
+    else:
+        items = found[:size]
+        next_cursor = encode_cursor(items[-1]) if len(found) > size else None
+        previous_cursor = encode_cursor(items[0]) if after_key and items else None
+    return KeysetPage(
+        items=items,
+        next_cursor=next_cursor,
+        previous_cursor=previous_cursor,
+        total=min(total, count_cap),
+        total_is_floor=total > count_cap,
+    )
+
+
+def _union_rows(
+    branches: list[QuerySet],
+    keys: tuple[str, ...],
+    *,
+    position: tuple | None,
+    backwards: bool,
+    limit: int,
+) -> tuple[list[tuple], int]:
+    """The ``limit`` rows of the branches' UNION after (or, ``backwards``,
+    before) ``position`` in the order of ``keys``, and how many rows the
+    UNION has in all: one statement. The ORM can't put a window over a
+    UNION, so the UNION's own SQL is wrapped here."""
+    parts = [branch.order_by().values_list(*keys) for branch in branches]
+    union = parts[0].union(*parts[1:])
+    inner, params = union.query.sql_with_params()
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(key) for key in keys)
+    where = ""
+    if position is not None:
+        marks = ", ".join(["%s"] * len(keys))
+        where = f"WHERE ({columns}) {'<' if backwards else '>'} ({marks})"
+        params = (*params, *position)
+    direction = "DESC" if backwards else "ASC"
+    order = ", ".join(f"{quote(key)} {direction}" for key in keys)
+    sql = (
+        f"SELECT {columns}, matches_in_all FROM ("
+        f"SELECT {columns}, COUNT(*) OVER () AS matches_in_all FROM ({inner}) AS matches"
+        f") AS counted {where} ORDER BY {order} LIMIT {int(limit)}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    total = rows[0][-1] if rows else 0
+    return [tuple(row[:-1]) for row in rows], total

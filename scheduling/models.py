@@ -186,6 +186,9 @@ class ScheduledEvent(models.Model):
         indexes = [
             models.Index(fields=["client", "starts_at"], name="event_client_starts_idx"),
             models.Index(fields=["starts_at"], name="event_starts_idx"),
+            # A sitter's week or day (a sitter's own schedule, a page of the
+            # week's sitter rows).
+            models.Index(fields=["sitter", "starts_at"], name="event_sitter_starts_idx"),
         ]
         constraints = [
             models.CheckConstraint(

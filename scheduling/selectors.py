@@ -11,7 +11,7 @@ from django.db.models.functions import Coalesce, Concat, Lower, RowNumber, Trunc
 from django.utils import timezone
 
 from clients.models import Client, Pet
-from clients.selectors import search_client_ids
+from clients.selectors import first_matching_clients
 from petcare import activity, policy
 from petcare.models import ActivityEntry
 from petcare.paging import KeysetPage, keyset_page
@@ -46,7 +46,7 @@ ANY_STATUS = "any"
 # A week cell shows this many visits, then "+N more" (the day, for that sitter).
 WEEK_CELL_SIZE = 4
 # The week shows this many rows (sitters, and the unassigned visits) a page.
-WEEK_ROWS_PER_PAGE = 20
+WEEK_ROWS_PER_PAGE = 15
 # The day view shows this many visits a page, grouped by sitter.
 DAY_PAGE_SIZE = 50
 
@@ -385,11 +385,12 @@ class ClientChoices:
 def find_schedulable_clients(*, search: str, size: int = PICKER_SIZE) -> ClientChoices:
     """The first ``size`` clients that can be scheduled whose name, email,
     phone or pet matches ``search`` (all of them, by name, when it is
-    empty): the Add visit picker's choices, one query however many clients
-    the business has."""
+    empty): the Add visit picker's choices, in one or two queries however
+    many clients the business has."""
     clients = schedulable_clients()
     if search.strip():
-        clients = clients.filter(pk__in=search_client_ids(search.strip()))
+        found, more = first_matching_clients(clients, search=search.strip(), size=size)
+        return ClientChoices(clients=found, more=more)
     found = list(clients[: size + 1])
     return ClientChoices(clients=found[:size], more=len(found) > size)
 

@@ -222,5 +222,23 @@ def test_database_url_parsing():
         "6543",
         "petcare",
     )
-    assert db["OPTIONS"] == {"sslmode": "require"}
+    assert db["OPTIONS"] == {"options": "-c random_page_cost=1.1", "sslmode": "require"}
     assert database_from_url("sqlite:////tmp/x.sqlite3")["NAME"] == "/tmp/x.sqlite3"
+
+
+def test_the_planner_setting_can_be_changed_or_left_to_the_server(monkeypatch):
+    from petcare.settings import database_from_url
+
+    monkeypatch.setenv("DATABASE_RANDOM_PAGE_COST", "2")
+    assert database_from_url("postgres://db/p")["OPTIONS"] == {"options": "-c random_page_cost=2.0"}
+    monkeypatch.setenv("DATABASE_RANDOM_PAGE_COST", "")
+    assert database_from_url("postgres://db/p")["OPTIONS"] == {}
+
+
+@pytest.mark.postgres
+def test_postgresql_sessions_plan_with_a_low_random_page_cost():
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW random_page_cost")
+        assert cursor.fetchone()[0] == "1.1"

@@ -574,23 +574,28 @@ def _link(html: str, rel: str) -> str | None:
     return found.group(1).replace("&amp;", "&") if found else None
 
 
-def test_client_list_pages_by_position_forward_and_back(manager_client):
+@pytest.mark.parametrize("search", ["", "?q=client"], ids=["list", "search"])
+def test_client_list_pages_by_position_forward_and_back(manager_client, search):
+    """The plain list pages through its index; a search through the UNION
+    of its per-column SELECTs (petcare.paging.keyset_page_union)."""
     # Two clients share a name across the page boundary: the id breaks the tie.
     for number in range(1, 61):
         factories.ClientFactory(name=f"Client {number:02d}")
     factories.ClientFactory(name="Client 25")
+    # Found by the list, not the search.
+    factories.ClientFactory(name="Someone Else", email="someone@example.com")
     url = reverse("clients:list")
-    first = manager_client.get(url).content.decode()
-    assert "61 active clients" in first
+    first = manager_client.get(url + search).content.decode()
+    assert ("61 active clients match" if search else "62 active clients") in first
     assert _link(first, "prev") is None
 
     second = manager_client.get(url + _link(first, "next")).content.decode()
     third = manager_client.get(url + _link(second, "next")).content.decode()
     assert _link(third, "next") is None
     pages = [_names(first), _names(second), _names(third)]
-    assert [len(names) for names in pages] == [25, 25, 11]
+    assert [len(names) for names in pages] == [25, 25, 11 if search else 12]
     everyone = [name for names in pages for name in names]
-    assert everyone == sorted(everyone) and len(everyone) == 61
+    assert everyone == sorted(everyone) and len(everyone) == (61 if search else 62)
     assert everyone.count("Client 25") == 2
 
     back = manager_client.get(url + _link(third, "prev")).content.decode()
