@@ -185,6 +185,7 @@ def test_the_connection_pool_is_on_only_when_sized(monkeypatch):
 
     url = "postgres://petcare@db.example.com/petcare?sslmode=require"
     monkeypatch.delenv("DATABASE_POOL_MAX_SIZE", raising=False)
+    monkeypatch.setenv("DATABASE_RANDOM_PAGE_COST", "")
     assert database_from_url(url)["OPTIONS"] == {"sslmode": "require"}
 
     monkeypatch.setenv("DATABASE_POOL_MAX_SIZE", "8")
