@@ -145,18 +145,31 @@ def client_update(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     return render(request, "clients/form.html", {"form": form, "client": client}, status=status)
 
 
-def _removed_summary(deactivation: services.Deactivation) -> str:
-    def count(n: int, word: str) -> str:
-        return f"{n} {word}{'' if n == 1 else 's'}"
+def _deactivated_message(deactivation: services.Deactivation, *, templates_offered: bool) -> str:
+    """ "Jordan Reyes is now inactive. Removed 14 upcoming services and 2 templates."
 
-    parts = []
-    if deactivation.status_change.delete_future_events:
-        parts.append(count(deactivation.events_removed, "upcoming service"))
-    if deactivation.status_change.delete_templates:
-        parts.append(count(deactivation.templates_removed, "template"))
-    if not parts:
-        return "Made inactive. Nothing was removed."
-    return f"Made inactive. Removed {' and '.join(parts)}."
+    Counts of nothing are left out; what staff chose to keep is said so;
+    "Nothing was scheduled." when there was nothing to remove.
+    """
+    change = deactivation.status_change
+    removed = []
+    if deactivation.events_removed:
+        removed.append(_plural(deactivation.events_removed, "upcoming service"))
+    if deactivation.templates_removed:
+        removed.append(_plural(deactivation.templates_removed, "template"))
+    kept = []
+    if not change.delete_future_events:
+        kept.append("upcoming services")
+    if templates_offered and not change.delete_templates:
+        kept.append("templates")
+    sentences = [f"{deactivation.client.name} is now inactive."]
+    if removed:
+        sentences.append(f"Removed {' and '.join(removed)}.")
+    if kept:
+        sentences.append(f"Kept their {' and '.join(kept)}.")
+    if not removed and not kept:
+        sentences.append("Nothing was scheduled.")
+    return " ".join(sentences)
 
 
 def _status_changed_response(request: HtmxHttpRequest, client: Client) -> HttpResponse:
@@ -199,7 +212,10 @@ def client_deactivate(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     except services.ClientAlreadyInactive:
         messages.error(request, f"{client.name} is already inactive. Nothing was changed.")
     else:
-        messages.success(request, _removed_summary(deactivation))
+        messages.success(
+            request,
+            _deactivated_message(deactivation, templates_offered="delete_templates" in form.fields),
+        )
     return _status_changed_response(request, client)
 
 
@@ -222,7 +238,7 @@ def client_reactivate(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(
             request,
-            f"Re-activated {client.name}. Their logins can sign in again; "
+            f"{client.name} is active again. Their logins can sign in; "
             "removed services and templates do not come back by themselves.",
         )
     return _status_changed_response(request, client)
@@ -249,7 +265,7 @@ def client_invite(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(
             request,
-            f"Invitation sent to {client.email}. The link works for three days; "
+            f"Sent {client.name} an invitation at {client.email}. The link works for three days; "
             "send a new one from here if it expires.",
         )
     return _status_changed_response(request, client)

@@ -125,7 +125,7 @@ def test_make_inactive_through_htmx_answers_with_the_updated_profile(
     assert "petcare:dialog-close" in response.headers["HX-Trigger-After-Settle"]
     html = response.content.decode()
     assert html.lstrip().startswith('<div id="profile"')
-    assert "Made inactive. Removed 12 upcoming services and 1 template." in html
+    assert "Jane Cooper is now inactive. Removed 12 upcoming services and 1 template." in html
     assert "Inactive since" in html
     assert "No upcoming services." in html
     assert "No recurring templates." in html
@@ -147,7 +147,7 @@ def test_make_inactive_without_javascript_redirects_to_the_profile_with_a_messag
     assert response["Location"] == jane.get_absolute_url()
     page = manager_client.get(response["Location"])
     html = page.content.decode()
-    assert "Made inactive. Removed 12 upcoming services and 1 template." in html
+    assert "Jane Cooper is now inactive. Removed 12 upcoming services and 1 template." in html
     assert "Inactive since" in html
 
 
@@ -163,7 +163,7 @@ def test_unchecked_options_keep_services_and_templates(manager_client, jane):
     assert (change.delete_future_events, change.delete_templates) == (False, False)
     assert change.reason == "Moved away"
     page = manager_client.get(jane.get_absolute_url()).content.decode()
-    assert "Made inactive. Nothing was removed." in page
+    assert "Jane Cooper is now inactive. Kept their upcoming services and templates." in page
 
 
 def test_a_second_make_inactive_changes_nothing_and_says_already_inactive(manager_client, jane):
@@ -211,10 +211,31 @@ def test_a_client_without_templates_keeps_none_and_the_message_says_only_service
     response = manager_client.post(deactivate_url(client), BOTH, headers=HTMX)
 
     html = response.content.decode()
-    assert "Made inactive. Removed 1 upcoming service." in html
+    assert "No Templates is now inactive. Removed 1 upcoming service." in html
     assert "no templates removed" in html
     change = ClientStatusChange.objects.get(client=client)
     assert (change.delete_future_events, change.delete_templates) == (True, False)
+
+
+def test_make_inactive_of_a_client_with_nothing_scheduled_says_so(manager_client):
+    client = factories.ClientFactory(name="Jordan Reyes")
+
+    response = manager_client.post(deactivate_url(client), BOTH, headers=HTMX)
+
+    assert "Jordan Reyes is now inactive. Nothing was scheduled." in response.content.decode()
+
+
+def test_make_inactive_names_only_what_it_removed_and_what_it_kept(manager_client):
+    client = factories.ClientFactory(name="Jordan Reyes")
+    factories.TemplateFactory(client=client)
+    factories.ScheduledEventFactory(client=client)
+
+    response = manager_client.post(deactivate_url(client), {"delete_templates": "on"}, headers=HTMX)
+
+    assert (
+        "Jordan Reyes is now inactive. Removed 1 template. Kept their upcoming services."
+        in response.content.decode()
+    )
 
 
 def test_a_too_long_reason_is_refused_and_changes_nothing(manager_client, jane):
@@ -237,7 +258,7 @@ def test_reactivate_dialog_and_post(manager_client, jane):
 
     assert response.status_code == 200
     html = response.content.decode()
-    assert "Re-activated Jane Cooper." in html
+    assert "Jane Cooper is active again." in html
     assert ">Make Inactive</a>" in html
     jane.refresh_from_db()
     assert jane.is_active

@@ -57,7 +57,7 @@ def test_office_manager_makes_a_client_inactive_and_reactivates_it(
 
     expect(dialog).to_be_hidden()
     expect(page.get_by_role("status")).to_contain_text(
-        "Made inactive. Removed 3 upcoming services and 1 template."
+        "Jane Cooper is now inactive. Removed 3 upcoming services and 1 template."
     )
     expect(page.get_by_text(re.compile(r"^Inactive since "))).to_be_visible()
     expect(page.get_by_text("No upcoming services.")).to_be_visible()
@@ -77,7 +77,7 @@ def test_office_manager_makes_a_client_inactive_and_reactivates_it(
     expect(dialog).to_be_visible()
     dialog.get_by_role("button", name="Re-Activate").click()
     expect(dialog).to_be_hidden()
-    expect(page.get_by_role("status")).to_contain_text("Re-activated Jane Cooper.")
+    expect(page.get_by_role("status")).to_contain_text("Jane Cooper is active again.")
     expect(page.locator(".title-row .badge")).to_have_text("Active")
     expect(page.locator("#history")).to_contain_text("Re-activated")
 
@@ -117,7 +117,9 @@ def test_keeping_services_when_the_box_is_unchecked(page, live_server, sign_in, 
     dialog = open_make_inactive(page, live_server, jane)
     dialog.get_by_role("checkbox", name="Delete all future scheduled services").uncheck()
     dialog.get_by_role("button", name="Make Inactive").click()
-    expect(page.get_by_role("status")).to_contain_text("Made inactive. Removed 1 template.")
+    expect(page.get_by_role("status")).to_contain_text(
+        "Jane Cooper is now inactive. Removed 1 template. Kept their upcoming services."
+    )
     expect(page.get_by_text("Upcoming services 3")).to_be_visible()
 
 
@@ -140,7 +142,7 @@ def test_the_same_flow_works_without_javascript(page_without_js, live_server, si
 
     expect(page).to_have_url(re.compile(rf"/clients/{jane.pk}/$"))
     expect(page.get_by_role("status")).to_contain_text(
-        "Made inactive. Removed 3 upcoming services and 1 template."
+        "Jane Cooper is now inactive. Removed 3 upcoming services and 1 template."
     )
     expect(page.get_by_text(re.compile(r"^Inactive since "))).to_be_visible()
 
@@ -148,7 +150,7 @@ def test_the_same_flow_works_without_javascript(page_without_js, live_server, si
     expect(page.get_by_role("heading", name="Re-Activate")).to_be_visible()
     page.get_by_role("button", name="Re-Activate").click()
     expect(page).to_have_url(re.compile(rf"/clients/{jane.pk}/$"))
-    expect(page.get_by_role("status")).to_contain_text("Re-activated Jane Cooper.")
+    expect(page.get_by_role("status")).to_contain_text("Jane Cooper is active again.")
     assert Client.objects.get(pk=jane.pk).is_active
 
 
@@ -171,7 +173,7 @@ def test_on_a_phone_the_pages_fit_and_the_dialog_is_usable(phone_page, live_serv
     box = dialog.bounding_box()
     assert box["x"] >= 0 and box["x"] + box["width"] <= 390
     dialog.get_by_role("button", name="Make Inactive").click()
-    expect(page.get_by_role("status")).to_contain_text("Made inactive.")
+    expect(page.get_by_role("status")).to_contain_text("Phone Person is now inactive.")
 
 
 def test_reactivate_dialog_is_keyboard_operable(page, live_server, sign_in):

@@ -133,7 +133,7 @@ def test_staff_add_a_template_apply_it_see_its_visits_then_make_inactive_removes
     dialog.get_by_role("button", name="Make Inactive").click()
 
     expect(page.get_by_role("status")).to_contain_text(
-        f"Made inactive. Removed {len(dates)} upcoming services and 1 template."
+        f"Jane Cooper is now inactive. Removed {len(dates)} upcoming services and 1 template."
     )
     expect(page.get_by_text("No upcoming services.")).to_be_visible()
     expect(page.get_by_text("No recurring templates.")).to_be_visible()
