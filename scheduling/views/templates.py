@@ -60,7 +60,8 @@ def template_add(request: HtmxHttpRequest, client_pk: int) -> HttpResponse:
         if template is not None:
             messages.success(
                 request,
-                f"Added the template “{template}”. Apply it to put its visits on the schedule.",
+                f"Added the template {_named(template)}. "
+                "Apply it to put its visits on the schedule.",
             )
             return redirect(client.get_absolute_url())
     return _render_template_form(request, form=form, client=client)
@@ -81,7 +82,7 @@ def template_edit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         if saved is not None:
             messages.success(
                 request,
-                "Saved the template. Visits it already made are unchanged; "
+                f"Saved the template {_named(saved)}. Visits it already made are unchanged; "
                 "apply it again to add visits on new days.",
             )
             return redirect(client.get_absolute_url())
@@ -101,7 +102,8 @@ def template_remove(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         return render_dialog(request, CONFIRM_TEMPLATE, context)
     services.delete_template(template, actor=request.user)
     messages.success(
-        request, f"Removed the template “{template}”. Visits it already made stay on the schedule."
+        request,
+        f"Removed the template {_named(template)}. Visits it already made stay on the schedule.",
     )
     return done(request, client.get_absolute_url())
 
@@ -143,19 +145,26 @@ def template_apply(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 NAMED_DATES = 5
 
 
+def _named(template) -> str:
+    """ "“Dog walk Mon, Wed at 09:00” for Jane Cooper": a template's name is not
+    enough on its own, two clients may have the same one."""
+    return f"“{template}” for {template.client.name}"
+
+
 def _applied_summary(result: services.TemplateApplication) -> str:
+    applied = f"Applied {_named(result.template)}."
     if left := result.sitter_left:
         sitter = result.template.sitter
         who = sitter.get_full_name() or sitter.email
         named = "; ".join(format_date(day, "D, M j") for day in left[:NAMED_DATES])
         more = f" and {len(left) - NAMED_DATES} more" if len(left) > NAMED_DATES else ""
         return (
-            f"No visit was made for {len(left)} date{'' if len(left) == 1 else 's'} "
+            f"{applied} No visit was made for {len(left)} date{'' if len(left) == 1 else 's'} "
             f"({named}{more}): {who} can't be given visits any more. Edit the template "
             "to choose another sitter, then apply it again."
         )
     summary = (
-        f"Created {result.created} visit{'' if result.created == 1 else 's'}; "
+        f"{applied} Created {result.created} visit{'' if result.created == 1 else 's'}; "
         f"{result.skipped} already existed."
     )
     if overlapping := len(result.overlapping):

@@ -206,8 +206,10 @@ def _visit_action(request: HtmxHttpRequest, event: ScheduledEvent, action: str, 
     except ValidationError as error:
         form.add_error("sitter" if "sitter" in getattr(error, "error_dict", {}) else None, error)
         return render_dialog(request, ACTION_TEMPLATE, context, status=400)
-    except (ClientInactive, services.InvalidTransition) as refusal:
+    except ClientInactive as refusal:
         messages.error(request, str(refusal))
+    except services.InvalidTransition as refusal:
+        messages.error(request, f"{_describe(event)}: {refusal}")
     else:
         messages.success(request, f"{VISIT_ACTIONS[action]['done']} {_describe(event)}.")
     return done(request, back)

@@ -125,7 +125,11 @@ def test_add_template_creates_it_and_says_so(manager_client, jane, biscuit, walk
     assert list(template.pets.all()) == [biscuit]
     assert not ScheduledEvent.objects.exists()  # applying makes visits
     page = html_of(manager_client.get(jane.get_absolute_url()))
-    assert "Added the template" in page and "Mon, Wed, Fri at 9:30 AM" in page
+    assert (
+        "Added the template “" in page
+        and "” for Jane Cooper." in page
+        and "Mon, Wed, Fri at 9:30 AM" in page
+    )
 
 
 @pytest.mark.parametrize(
@@ -304,7 +308,9 @@ def test_apply_warns_when_new_visits_overlap_the_sitters_other_visits(
         follow=True,
     )
     assert (
-        '<p class="message message-warning">Created 2 visits; 0 already existed. '
+        '<p class="message message-warning">'
+        "Applied “30 min dog walk Mon at 09:00” for Jane Cooper. "
+        "Created 2 visits; 0 already existed. "
         "1 of them overlaps another visit of Sam Patel: check the schedule.</p>"
     ) in html_of(response)
 

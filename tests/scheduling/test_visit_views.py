@@ -458,7 +458,10 @@ def test_cancel_through_htmx_reloads_the_page_it_came_from(manager_client, jane)
 def test_cancel_of_a_visit_already_canceled_says_so_and_changes_nothing(manager_client, jane):
     event = visit(jane, at(9), status=EventStatus.COMPLETED)
     response = manager_client.post(action_url("cancel", event), follow=True)
-    assert "This visit is already completed; nothing was changed." in html_of(response)
+    assert (
+        "30 min dog walk for Jane Cooper on Mon, Jun 3 at 9:00 AM: "
+        "This visit is already completed; nothing was changed."
+    ) in html_of(response)
     event.refresh_from_db()
     assert event.status == EventStatus.COMPLETED
 
