@@ -114,12 +114,16 @@ class VisitForm(ServiceErrorsMixin, OverlapWarningMixin, PetOptionsMixin, forms.
     @staticmethod
     def initial_for(event: ScheduledEvent) -> dict:
         starts = timezone.localtime(event.starts_at, business_timezone())
+        ends = timezone.localtime(event.ends_at, business_timezone())
         return {
             "service_type": event.service_type_id,
             "pets": [pet.pk for pet in event.pets.all()],
             "sitter": event.sitter_id,
             "date": starts.date(),
             "start_time": starts.time(),
+            # A visit past midnight can't be told by a time of day alone: its
+            # end stays empty, which keeps the visit's length.
+            "end_time": ends.time() if ends.date() == starts.date() else None,
             "notes": event.notes,
         }
 

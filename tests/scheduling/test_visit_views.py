@@ -358,6 +358,21 @@ def test_edit_visit_shows_the_client_without_a_way_to_change_it(
     assert ">Save changes</button>" in html
 
 
+def test_edit_visit_shows_when_the_visit_ends(manager_client, jane, biscuit, walk):
+    event = visit(jane, at(9), pets=[biscuit], service_type=walk, minutes=45)
+    response = manager_client.get(reverse("scheduling:visit_edit", args=[event.pk]))
+    assert re.search(r'<input[^>]*name="end_time"[^>]*value="09:45"', html_of(response))
+
+
+def test_edit_visit_past_midnight_leaves_the_end_empty_to_keep_its_length(
+    manager_client, jane, biscuit, walk
+):
+    event = visit(jane, at(23, 30), pets=[biscuit], service_type=walk, minutes=60)
+    response = manager_client.get(reverse("scheduling:visit_edit", args=[event.pk]))
+    end_input = re.search(r'<input[^>]*name="end_time"[^>]*>', html_of(response)).group()
+    assert "value=" not in end_input
+
+
 def test_edit_visit_moves_it_and_keeps_its_length_and_client(
     manager_client, jane, biscuit, luna, walk, sam
 ):
