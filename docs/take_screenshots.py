@@ -54,7 +54,7 @@ def main():
             page.screenshot(path=OUT / f"profile-{name}.png", full_page=True)
             page.get_by_role("button", name="Quick Actions").click()
             page.screenshot(path=OUT / f"quick-actions-{name}.png")
-            page.get_by_role("link", name="Make Inactive").click()
+            page.get_by_role("menuitem", name="Make Inactive").click()
             page.get_by_role("dialog").wait_for()
             page.screenshot(path=OUT / f"make-inactive-dialog-{name}.png")
             page.keyboard.press("Escape")
@@ -65,6 +65,16 @@ def main():
             page.goto(f"{BASE}/schedule/day/")
             page.screenshot(path=OUT / f"schedule-day-{name}.png", full_page=True)
             page.goto(profile)
+            page.get_by_role("link", name="Archive pet").first.click()
+            page.get_by_role("dialog").wait_for()
+            page.screenshot(path=OUT / f"archive-pet-dialog-{name}.png")
+            page.keyboard.press("Escape")
+            if name == "phone":
+                page.get_by_role("button", name="Menu").click()
+                page.screenshot(path=OUT / f"menu-{name}.png")
+            # An error page in the staff layout (a 404 under DEBUG is Django's own).
+            page.goto(f"{BASE}/admin/")
+            page.screenshot(path=OUT / f"admin-refused-{name}.png", full_page=True)
             context.close()
 
             # The client portal, as client@example.com and as former@example.com.
