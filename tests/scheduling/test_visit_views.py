@@ -373,6 +373,16 @@ def test_edit_visit_past_midnight_leaves_the_end_empty_to_keep_its_length(
     assert "value=" not in end_input
 
 
+def test_edit_visit_breadcrumbs_end_with_the_visit_not_a_separator(
+    manager_client, jane, biscuit, walk
+):
+    event = visit(jane, at(9), pets=[biscuit], service_type=walk)
+    response = manager_client.get(reverse("scheduling:visit_edit", args=[event.pk]))
+    crumbs = re.search(r'<p class="breadcrumbs">(.*?)</p>', html_of(response)).group(1)
+    assert crumbs.endswith(">Visit</a>")
+    assert crumbs.count("\N{SINGLE RIGHT-POINTING ANGLE QUOTATION MARK}") == 1
+
+
 def test_edit_visit_moves_it_and_keeps_its_length_and_client(
     manager_client, jane, biscuit, luna, walk, sam
 ):
