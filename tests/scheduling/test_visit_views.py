@@ -192,6 +192,18 @@ def test_the_visit_form_of_a_client_without_pets_says_so(manager_client, walk):
     )
 
 
+def test_add_visit_offers_sitters_only_not_the_admin_or_the_office_manager(
+    manager_client, jane, sam, office_manager, admin_user
+):
+    response = manager_client.get(add_url(jane))
+    sitters = response.context["form"].fields["sitter"].queryset
+    assert list(sitters) == [sam]
+    select = re.search(r'<select name="sitter".*?</select>', html_of(response), re.S).group()
+    assert f'value="{sam.pk}"' in select
+    assert f'value="{office_manager.pk}"' not in select
+    assert f'value="{admin_user.pk}"' not in select
+
+
 def test_add_visit_schedules_it_and_ends_after_the_services_length(
     manager_client, jane, biscuit, luna, walk, sam, office_manager
 ):
