@@ -7,6 +7,7 @@ a token from its own sign-in), so the bench doesn't care how a page is made.
 """
 
 import dataclasses
+import gc
 import json
 import os
 import platform
@@ -128,7 +129,14 @@ def measure_page(
 
     _, response = in_savepoint(get_recorded)
     with override_settings(DEBUG=False):  # production's cursor, no query log
-        times = [in_savepoint(get)[0] for _ in range(repeat)]
+        # As timeit does: no garbage collection pause lands in one run and
+        # not another (a 15 ms page varied by a third with it).
+        gc.collect()
+        gc.disable()
+        try:
+            times = [in_savepoint(get)[0] for _ in range(repeat)]
+        finally:
+            gc.enable()
     reads = [q for q in queries if q.sql.lstrip().upper().startswith(("SELECT", "WITH", "("))]
     if explain:
         # One timing is at the mercy of the machine: the best of three of each.
