@@ -119,22 +119,34 @@ def keyset_page(
     after_key = decode_cursor(after, types=types)
     before_key = None if after_key else decode_cursor(before, types=types)
     if before_key is not None:
-        rows = list(
-            queryset.filter(_beyond(keys, before_key, forward=False)).order_by(*_reversed(keys))[
-                : size + 1
-            ]
-        )
-        more_before = len(rows) > size
-        items = rows[:size][::-1]
-        previous_cursor = encode_cursor(key_of(items[0])) if more_before else None
+        found = queryset.filter(_beyond(keys, before_key, forward=False)).order_by(*_reversed(keys))
+    else:
+        found = queryset.order_by(*keys)
+        if after_key is not None:
+            found = found.filter(_beyond(keys, after_key, forward=True))
+    return _page(
+        list(found[: size + 1]),
+        size=size,
+        backwards=before_key is not None,
+        after_key=after_key,
+        key_of=key_of,
+        total=total,
+        count_cap=count_cap,
+    )
+
+
+def _page(
+    found: list, *, size: int, backwards: bool, after_key, key_of, total: int, count_cap: int
+) -> KeysetPage:
+    """A page from the ``size`` + 1 rows read beyond a position (in
+    reverse order when ``backwards``): the extra row says there is more."""
+    if backwards:
+        items = found[:size][::-1]
+        previous_cursor = encode_cursor(key_of(items[0])) if len(found) > size else None
         next_cursor = encode_cursor(key_of(items[-1])) if items else None
     else:
-        ordered = queryset.order_by(*keys)
-        if after_key is not None:
-            ordered = ordered.filter(_beyond(keys, after_key, forward=True))
-        rows = list(ordered[: size + 1])
-        items = rows[:size]
-        next_cursor = encode_cursor(key_of(items[-1])) if len(rows) > size else None
+        items = found[:size]
+        next_cursor = encode_cursor(key_of(items[-1])) if len(found) > size else None
         previous_cursor = encode_cursor(key_of(items[0])) if after_key and items else None
     return KeysetPage(
         items=items,
@@ -175,20 +187,14 @@ def keyset_page_union(
         backwards=backwards,
         limit=size + 1,
     )
-    if backwards:
-        items = found[:size][::-1]
-        previous_cursor = encode_cursor(items[0]) if len(found) > size else None
-        next_cursor = encode_cursor(items[-1]) if items else None
-    else:
-        items = found[:size]
-        next_cursor = encode_cursor(items[-1]) if len(found) > size else None
-        previous_cursor = encode_cursor(items[0]) if after_key and items else None
-    return KeysetPage(
-        items=items,
-        next_cursor=next_cursor,
-        previous_cursor=previous_cursor,
-        total=min(total, count_cap),
-        total_is_floor=total > count_cap,
+    return _page(
+        found,
+        size=size,
+        backwards=backwards,
+        after_key=after_key,
+        key_of=tuple,
+        total=total,
+        count_cap=count_cap,
     )
 
 

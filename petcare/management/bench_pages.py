@@ -154,6 +154,8 @@ def measure_page(
 
 
 def in_savepoint(fn: Callable[[], object]) -> tuple[float, object]:
+    """Run ``fn`` and roll back what it wrote; returns its time (the savepoint
+    itself untimed) and result."""
     savepoint = transaction.savepoint_create()
     try:
         start = time.perf_counter()

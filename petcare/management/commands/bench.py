@@ -22,7 +22,6 @@ import logging
 import shlex
 import statistics
 import sys
-import time
 from argparse import ArgumentTypeError
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -43,6 +42,7 @@ from clients.models import Client, ClientStatusChange, Pet, StatusAction, phone_
 from clients.services import deactivate_client
 from petcare import roles
 from petcare.management import bench_data, bench_pages
+from petcare.management.bench_pages import in_savepoint
 from petcare.management.demo_data import migrate_if_needed
 from petcare.models import User
 from scheduling.models import (
@@ -379,18 +379,6 @@ class Command(BaseCommand):
 # --- measuring ----------------------------------------------------------------------
 
 
-def _in_savepoint(fn: Callable[[], object]) -> tuple[float, object]:
-    """Run ``fn`` and roll back what it wrote; returns its time (the savepoint
-    itself untimed) and result."""
-    savepoint = transaction.savepoint_create()
-    try:
-        start = time.perf_counter()
-        result = fn()
-        return time.perf_counter() - start, result
-    finally:
-        transaction.savepoint_rollback(savepoint)
-
-
 def _count_queries(fn: Callable[[], object]) -> tuple[int, object]:
     savepoint = transaction.savepoint_create()
     try:
@@ -415,8 +403,8 @@ def _measure_make_inactive(*, data: BenchData, actor: User, repeat: int, size: i
 
     expected = (data.upcoming, data.templates)
     for name, fn in [("the service", service), ("the raw SQL", raw)]:
-        _in_savepoint(fn)  # warm-up: caches, prepared connections
-        _, removed = _in_savepoint(fn)
+        in_savepoint(fn)  # warm-up: caches, prepared connections
+        _, removed = in_savepoint(fn)
         if removed != expected:
             raise CommandError(
                 f"At size {size}, {name} removed {removed} (events, templates), "
@@ -428,8 +416,8 @@ def _measure_make_inactive(*, data: BenchData, actor: User, repeat: int, size: i
     # Production's cursor: DEBUG's query log would add a cost per query.
     with override_settings(DEBUG=False):
         for _ in range(repeat):  # interleaved, so drift hits both alike
-            service_times.append(_in_savepoint(service)[0])
-            raw_times.append(_in_savepoint(raw)[0])
+            service_times.append(in_savepoint(service)[0])
+            raw_times.append(in_savepoint(raw)[0])
     return MakeInactiveRow(
         size=size,
         templates=data.templates,
@@ -499,10 +487,10 @@ def _measure_page(*, http: TestClient, url: str, repeat: int) -> Measure:
             raise CommandError(f"GET {url} answered {response.status_code}, not 200.")
         return response
 
-    _in_savepoint(get)  # warm-up: templates compiled, caches filled
+    in_savepoint(get)  # warm-up: templates compiled, caches filled
     queries, _ = _count_queries(get)
     with override_settings(DEBUG=False):
-        times = [_in_savepoint(get)[0] for _ in range(repeat)]
+        times = [in_savepoint(get)[0] for _ in range(repeat)]
     return Measure(queries, _median_ms(times))
 
 
