@@ -425,9 +425,9 @@ class Staff(SignInMixin, HttpUser):
         if action == "deactivate":
             data |= {"delete_future_events": "on", "delete_templates": "on"}
         if action == "deactivate":
-            success_text = "Made inactive."
+            success_text = f"{client.name} is now inactive."
         else:
-            success_text = f"Re-activated {client.name}."
+            success_text = f"{client.name} is active again."
         refusal_text = (
             f"{client.name} is already {'inactive' if action == 'deactivate' else 'active'}. "
             "Nothing was changed."
