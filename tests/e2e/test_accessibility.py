@@ -69,3 +69,22 @@ def test_the_staff_screens_and_dialogs_pass_axe(new_page, live_server, sign_in, 
         found[label] = axe(portal)
 
     assert {label: problems for label, problems in found.items() if problems} == {}
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_the_django_admin_passes_axe(new_page, live_server, axe, size):
+    factories.AdminFactory(email="boss@example.com", is_staff=True)
+    jane = factories.ClientFactory(name="Jane Cooper")
+    page = new_page(**SIZES[size])
+    found = {}
+    page.goto(f"{live_server.url}/admin/login/")
+    found["admin sign-in"] = axe(page)
+    page.get_by_label("Email").fill("boss@example.com")
+    page.get_by_label("Password").fill(factories.DEFAULT_PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
+    for url in ("/admin/", "/admin/clients/client/", f"/admin/clients/client/{jane.pk}/change/"):
+        page.goto(f"{live_server.url}{url}")
+        found[url] = axe(page)
+
+    assert {label: problems for label, problems in found.items() if problems} == {}
