@@ -42,11 +42,17 @@ def _search_branches(clients: QuerySet[Client], search: str) -> list[QuerySet[Cl
     return [clients.filter(own), clients.filter(pk__in=pets)]
 
 
-def search_client_ids(search: str) -> QuerySet:
-    """The ids of the clients that ``search`` finds (see _search_branches),
-    as one UNION."""
-    parts = [part.order_by().values("pk") for part in _search_branches(Client.objects, search)]
-    return parts[0].union(*parts[1:])
+SEARCH_KEYS = ("name", "id")
+SEARCH_KEY_TYPES = (str, int)
+
+
+def search_union(clients: QuerySet[Client], search: str) -> QuerySet:
+    """The (name, id) of ``clients`` that ``search`` finds: the UNION that
+    the client list and the Add visit picker page over (petcare.paging)."""
+    first, *rest = (
+        part.order_by().values_list(*SEARCH_KEYS) for part in _search_branches(clients, search)
+    )
+    return first.union(*rest)
 
 
 def _with_status(status: str) -> QuerySet[Client]:
@@ -65,18 +71,10 @@ def _with_pets(clients: QuerySet[Client]) -> QuerySet[Client]:
     )
 
 
-def list_clients(*, status: str = ClientFilter.ACTIVE, search: str = "") -> QuerySet[Client]:
-    """Clients for the list screen: by status (active by default), searched by
-    name, email, phone (digits) and pet name, with their pets prefetched."""
-    clients = _with_status(status)
-    search = search.strip()
-    if search:
-        clients = clients.filter(pk__in=search_client_ids(search))
-    return _with_pets(clients)
-
-
-SEARCH_KEYS = ("name", "id")
-SEARCH_KEY_TYPES = (str, int)
+def list_clients(*, status: str = ClientFilter.ACTIVE) -> QuerySet[Client]:
+    """Clients for the list screen, by status (active by default), with
+    their pets prefetched; a search goes through page_clients."""
+    return _with_pets(_with_status(status))
 
 
 def page_clients(
@@ -100,11 +98,11 @@ def page_clients(
             after=after,
             before=before,
         )
-    branches = _search_branches(_with_status(status), search)
+    matches = search_union(_with_status(status), search)
 
     def page_at(**position) -> KeysetPage:
         return keyset_page_union(
-            branches, keys=SEARCH_KEYS, types=SEARCH_KEY_TYPES, size=size, **position
+            matches, keys=SEARCH_KEYS, types=SEARCH_KEY_TYPES, size=size, **position
         )
 
     page = page_at(after=after, before=before)
@@ -126,7 +124,7 @@ def first_matching_clients(
     and whether more do: a picker's choices, in two queries however many
     clients match."""
     page = keyset_page_union(
-        _search_branches(clients, search), keys=SEARCH_KEYS, types=SEARCH_KEY_TYPES, size=size
+        search_union(clients, search), keys=SEARCH_KEYS, types=SEARCH_KEY_TYPES, size=size
     )
     return clients_in_order(clients, page.items), page.next_cursor is not None
 

@@ -158,7 +158,7 @@ def _page(
 
 
 def keyset_page_union(
-    branches: list[QuerySet],
+    union: QuerySet,
     *,
     keys: tuple[str, ...],
     types: tuple[type, ...],
@@ -168,7 +168,8 @@ def keyset_page_union(
     count_cap: int | None = None,
 ) -> KeysetPage:
     """keyset_page for rows that several SELECTs find, such as a search
-    over several columns each with its own index. Their UNION is read once:
+    over several columns each with its own index: ``union`` is their UNION,
+    selecting the keys (``values_list``) and nothing else. It is read once:
     one query counts the matches (a window over all of them) and returns
     the page after (or before) the position, so that no index is lost to an
     OR and nothing outside the matches is read. The keys are plain column
@@ -181,7 +182,7 @@ def keyset_page_union(
     before_key = None if after_key else decode_cursor(before, types=types)
     backwards = before_key is not None
     found, total = _union_rows(
-        branches,
+        union,
         keys,
         position=before_key if backwards else after_key,
         backwards=backwards,
@@ -199,19 +200,17 @@ def keyset_page_union(
 
 
 def _union_rows(
-    branches: list[QuerySet],
+    union: QuerySet,
     keys: tuple[str, ...],
     *,
     position: tuple | None,
     backwards: bool,
     limit: int,
 ) -> tuple[list[tuple], int]:
-    """The ``limit`` rows of the branches' UNION after (or, ``backwards``,
+    """The ``limit`` rows of ``union`` after (or, ``backwards``,
     before) ``position`` in the order of ``keys``, and how many rows the
     UNION has in all: one statement. The ORM can't put a window over a
     UNION, so the UNION's own SQL is wrapped here."""
-    parts = [branch.order_by().values_list(*keys) for branch in branches]
-    union = parts[0].union(*parts[1:])
     inner, params = union.query.sql_with_params()
     quote = connection.ops.quote_name
     columns = ", ".join(quote(key) for key in keys)

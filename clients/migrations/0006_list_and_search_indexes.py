@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.db import migrations, models
 
-# Search on PostgreSQL (clients.selectors.search_client_ids): trigram GIN
+# Search on PostgreSQL (clients.selectors.search_union): trigram GIN
 # indexes on the very expressions Django's icontains compares,
 # UPPER(column::text), so LIKE '%smith%' reads an index instead of every
 # row. pg_trgm is a trusted extension (PostgreSQL 13+): the database's owner
